@@ -1,0 +1,59 @@
+# Everything a developer or CI runs. `make test` and `make preview` set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALES := templates/locales
+CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 8025
+
+.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean
+
+setup: $(STAMP) $(COMPILED)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogs are build products: never committed, never edited by hand.
+$(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d $(LOCALES) -D messages -l $* 
+
+compile: $(COMPILED)
+
+# Extract every string from the templates, merge it into each catalog, compile.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES)/messages.pot templates
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check sender preview tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: setup system-deps
+	$(BIN)/pytest
+
+check: setup
+	$(BIN)/cognito-sender check
+
+test: setup system-deps lint typecheck pytest
+
+snapshots: setup
+	$(BIN)/pytest tests/snapshots --snapshot-update
+
+preview: setup
+	$(BIN)/cognito-sender preview --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info $(COMPILED)

@@ -1,0 +1,1 @@
+"""Amazon Cognito CustomEmailSender: decrypt, render and send every Cognito email."""

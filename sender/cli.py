@@ -1,0 +1,46 @@
+"""``cognito-sender``: the command line. Each verb is a module with ``add_arguments`` and
+``run``; heavy imports happen inside ``run`` so ``--help`` stays instant."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+# verb -> module; a module documents itself through its docstring's first line.
+COMMANDS: dict[str, str] = {
+    "simulate": "sender.commands.simulate",
+}
+
+
+def _load(module: str) -> ModuleType:
+    return importlib.import_module(module)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="cognito-sender",
+        description="Render, check, preview, simulate and deploy Cognito custom emails.",
+    )
+    subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for verb, name in COMMANDS.items():
+        module = _load(name)
+        doc = (module.__doc__ or verb).strip().splitlines()[0]
+        sub = subparsers.add_parser(verb, help=doc, description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    status = args._module.run(args)
+    return int(status or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

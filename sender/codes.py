@@ -1,0 +1,136 @@
+"""Decrypt the code Cognito wrapped with the AWS Encryption SDK under the pool's KMS key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import logging
+from typing import Any, Final
+
+import aws_encryption_sdk
+from aws_encryption_sdk import CommitmentPolicy, StrictAwsKmsMasterKeyProvider
+from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sender.errors import DecryptError
+from sender.event import SenderEvent, Trigger
+
+# The SDK logs every failed decrypt itself, with tracebacks, including a spurious
+# "Error on closing ... Footer not read" (aws-encryption-sdk-python#575). This project reports
+# each failure once, with a reason, so the SDK's own records would only be noise.
+logging.getLogger("aws_encryption_sdk").setLevel(logging.CRITICAL)
+
+# Cognito's messages use the signed, non-committing suite 0x0378: decrypt must allow it.
+_POLICY: Final = CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT
+_POOL_CONTEXT_KEY: Final = "userpool-id"
+# A code is ~550 bytes; anything far larger is not from Cognito.
+_MAX_CIPHERTEXT: Final = 16 * 1024
+
+_KMS_REASONS: Final = {
+    "AccessDeniedException": "kms_access_denied",
+    "DisabledException": "kms_key_disabled",
+    "KMSInvalidStateException": "kms_key_disabled",
+    "NotFoundException": "kms_key_not_found",
+    "ThrottlingException": "kms_throttled",
+    "LimitExceededException": "kms_throttled",
+    "InvalidCiphertextException": "kms_invalid_ciphertext",
+    "IncorrectKeyException": "kms_wrong_key",
+}
+
+
+class Secret:
+    """A plaintext code or password that refuses to show itself in logs or reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The plaintext, for the template model only."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class CodeDecryptor:
+    """Decrypts Cognito codes; build one per process (the client and provider are costly)."""
+
+    def __init__(self, key_arn: str, *, botocore_session: Any = None) -> None:
+        self._key_arn = key_arn
+        self._client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=_POLICY)
+        kwargs: dict[str, Any] = {"key_ids": [key_arn]}
+        if botocore_session is not None:
+            kwargs["botocore_session"] = botocore_session
+        self._provider = StrictAwsKmsMasterKeyProvider(**kwargs)
+
+    def decrypt(self, event: SenderEvent) -> Secret | None:
+        """The event's plaintext code, or ``None`` for triggers that carry none."""
+        if event.encrypted_code is None:
+            return None
+        blob = _b64decode(event.encrypted_code)
+        try:
+            plaintext, header = self._client.decrypt(source=blob, key_provider=self._provider)
+        except AWSEncryptionSDKClientError as err:
+            reason, detail = _classify(err)
+            raise DecryptError(
+                f"could not decrypt the code of {event.trigger.value}: {detail}", reason=reason
+            ) from err
+        except (ClientError, BotoCoreError) as err:
+            reason, detail = _classify(err)
+            raise DecryptError(f"KMS call failed: {detail}", reason=reason) from err
+        pool = header.encryption_context.get(_POOL_CONTEXT_KEY)
+        if pool != event.user_pool_id:
+            raise DecryptError(
+                f"the code was encrypted for pool {pool!r}, not for the event's pool "
+                f"{event.user_pool_id!r}",
+                reason="wrong_user_pool",
+            )
+        try:
+            text = plaintext.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise DecryptError("the decrypted code is not UTF-8", reason="bad_plaintext") from err
+        if event.trigger is Trigger.ADMIN_CREATE_USER:
+            # Cognito HTML-escapes the temporary password before encrypting it: undo it once.
+            text = html.unescape(text)
+        return Secret(text)
+
+
+def _b64decode(code: str) -> bytes:
+    if len(code) > _MAX_CIPHERTEXT * 2:
+        raise DecryptError(f"the code is {len(code)} characters: too long", reason="bad_ciphertext")
+    try:
+        blob = base64.b64decode(code.strip(), validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise DecryptError("the code is not valid base64", reason="bad_ciphertext") from err
+    if not blob:
+        raise DecryptError("the code is empty", reason="bad_ciphertext")
+    return blob
+
+
+def _classify(err: BaseException) -> tuple[str, str]:
+    """Find the KMS error behind an SDK error, if any, and name it."""
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, ClientError):
+            code = str(seen.response.get("Error", {}).get("Code", "Unknown"))
+            return _KMS_REASONS.get(code, "kms_error"), f"KMS answered {code}"
+        if isinstance(seen, BotoCoreError):
+            return "kms_unreachable", type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    name = type(err).__name__
+    if name == "DecryptKeyError":
+        return "kms_wrong_key", "no data key could be decrypted with the configured key"
+    return "bad_ciphertext", f"{name}: the code is not a valid Encryption SDK message"

@@ -1,0 +1,109 @@
+"""The Lambda entry point: compose the stages, turn failures into one log line, a metric and
+an exception (so Lambda's asynchronous retries and on-failure destination keep the event)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sender.app import App, build_app
+from sender.errors import SenderError
+from sender.event import parse_event
+from sender.mime import build_message, to_bytes
+from sender.model import build_model
+from sender.observability import count, logger
+from sender.redact import mask_address
+
+_app: App | None = None
+
+
+def get_app() -> App:
+    """The process's clients, key provider and templates, built on first use."""
+    global _app
+    if _app is None:
+        _app = build_app()
+    return _app
+
+
+def reset() -> None:
+    """Forget the process's app (tests and the local tools change the environment)."""
+    global _app
+    _app = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one invocation sent."""
+
+    message_id: str
+    trigger: str
+    template: str
+    locale: str
+
+
+def lambda_handler(event: Any, context: Any = None) -> None:
+    """Send the email Cognito asked for, or raise ``SenderError`` with a reason."""
+    trigger = event.get("triggerSource") if isinstance(event, dict) else None
+    request_id = getattr(context, "aws_request_id", None)
+    try:
+        outcome = send(event)
+    except SenderError as err:
+        _fail(err.reason, str(err), trigger, request_id, permanent=getattr(err, "permanent", None))
+        raise
+    except Exception as err:
+        _fail("internal_error", type(err).__name__, trigger, request_id, permanent=None)
+        raise
+    logger.info(
+        "email sent",
+        extra={
+            "message_id": outcome.message_id,
+            "trigger": outcome.trigger,
+            "template": outcome.template,
+            "locale": outcome.locale,
+            "request_id": request_id,
+        },
+    )
+    count("EmailsSent", trigger=outcome.trigger)
+
+
+def send(raw_event: Any) -> Outcome:
+    """The pipeline: parse, decrypt, address, render, build MIME, send."""
+    app = get_app()
+    event = parse_event(raw_event)
+    secret = app.decryptor.decrypt(event)
+    recipient = app.recipients.resolve(event)
+    locale = app.catalogs.resolve(
+        event.client_metadata, event.user_attributes, app.config.default_locale
+    )
+    model = build_model(event, secret, recipient, app.brand, locale)
+    email = app.renderer.render(event.kind, locale, model)
+    message = build_message(
+        email, sender=app.config.email_from, recipient=recipient, now=datetime.now(UTC)
+    )
+    message_id = app.ses.send(
+        to_bytes(message),
+        sender=app.config.email_from,
+        recipient=recipient,
+        tags={"trigger": event.trigger.short, "template": event.kind.value, "locale": locale.code},
+    )
+    logger.debug("sent to", extra={"recipient": mask_address(recipient)})
+    return Outcome(message_id, event.trigger.short, event.kind.value, locale.code)
+
+
+def _fail(
+    reason: str, message: str, trigger: Any, request_id: str | None, *, permanent: bool | None
+) -> None:
+    short = trigger.removeprefix("CustomEmailSender_") if isinstance(trigger, str) else "unknown"
+    short = short if short.isascii() and short.isalnum() and len(short) < 64 else "unknown"
+    logger.error(
+        "email not sent",
+        extra={
+            "reason": reason,
+            "error": message,
+            "trigger": short,
+            "permanent": permanent,
+            "request_id": request_id,
+        },
+    )
+    count("EmailsFailed", trigger=short, reason=reason)

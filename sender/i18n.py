@@ -1,0 +1,96 @@
+"""Locales: which ones exist, which one an event gets, and their gettext catalogs.
+
+Catalogs are ``templates/locales/<lang>/LC_MESSAGES/messages.po``, compiled to ``.mo`` by the
+set-up (``make translations``); the runtime reads the ``.mo`` files with the standard
+``gettext`` module. A string missing from a catalog falls back to its English source.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sender.errors import ConfigError
+
+SOURCE_LOCALE = "en"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+DOMAIN = "messages"
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?$")
+
+
+@dataclass(frozen=True)
+class LocaleInfo:
+    """What the templates need to know about a locale."""
+
+    code: str
+    """The catalog's code, e.g. ``de`` or ``pt-BR``."""
+
+    @property
+    def language(self) -> str:
+        """The language part, e.g. ``de``."""
+        return self.code.split("-")[0]
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` or ``ltr``, for ``<html dir>`` and the layout."""
+        return "rtl" if self.language in RTL_LANGUAGES else "ltr"
+
+
+class Catalogs:
+    """The compiled catalogs of one templates folder, loaded once."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.root = templates_dir / "locales"
+        self._translations: dict[str, gettext.NullTranslations] = {
+            SOURCE_LOCALE: gettext.NullTranslations()
+        }
+        if self.root.is_dir():
+            for po in sorted(self.root.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+                code = po.parent.parent.name.replace("_", "-")
+                mo = po.with_suffix(".mo")
+                if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+                    raise ConfigError(
+                        f"{mo} is missing or older than its .po: run 'make translations'"
+                    )
+                with mo.open("rb") as fh:
+                    self._translations[code] = gettext.GNUTranslations(fh)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale with a catalog, the source locale first."""
+        return (SOURCE_LOCALE, *sorted(k for k in self._translations if k != SOURCE_LOCALE))
+
+    def translations(self, locale: str) -> gettext.NullTranslations:
+        """The catalog of a supported locale."""
+        return self._translations[locale]
+
+    def match(self, tag: str | None) -> str | None:
+        """The supported locale for a tag such as ``de-DE`` or ``de_de``, or ``None``."""
+        if not tag:
+            return None
+        m = _TAG.match(tag.strip())
+        if not m:
+            return None
+        language = m.group(1).lower()
+        region = m.group(2)
+        if region:
+            full = f"{language}-{region.upper()}"
+            if full in self._translations:
+                return full
+        return language if language in self._translations else None
+
+    def resolve(
+        self,
+        metadata: Mapping[str, str],
+        attributes: Mapping[str, str],
+        default: str,
+    ) -> LocaleInfo:
+        """Pick the email's locale: client metadata, then the user's attribute, then default."""
+        for candidate in (metadata.get("locale"), attributes.get("locale"), default):
+            found = self.match(candidate)
+            if found:
+                return LocaleInfo(found)
+        return LocaleInfo(SOURCE_LOCALE)

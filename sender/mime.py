@@ -1,0 +1,62 @@
+"""Build the multipart/alternative MIME message SES sends, with the standard ``email`` package."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from sender.errors import RecipientError
+from sender.redact import mask_address
+from sender.render import RenderedEmail
+
+# SMTP policy: CRLF line ends, RFC 2047 headers, 78-column folding; raises on CR/LF in values.
+_POLICY = policy.SMTP.clone(max_line_length=78)
+# A deliberately conservative address shape: one mailbox, no comments, quotes or routes.
+_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"
+)
+MAX_ADDRESS = 254
+
+
+def check_address(value: str) -> str:
+    """A single, plain recipient address, or ``RecipientError`` saying why not."""
+    if len(value) > MAX_ADDRESS or not _ADDRESS.match(value) or ".." in value:
+        raise RecipientError(
+            f"recipient {mask_address(value)!r} is not a single plain email address",
+            reason="recipient_invalid",
+        )
+    return value
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    sender: str,
+    recipient: str,
+    now: datetime,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """The message: text then HTML alternatives, UTF-8, quoted-printable, 7-bit clean."""
+    name, addr = parseaddr(sender)
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = Address(display_name=name, addr_spec=addr)
+    msg["To"] = Address(addr_spec=check_address(recipient))
+    msg["Subject"] = email.subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=addr.rpartition("@")[2] or None)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Content-Language"] = email.locale
+    for key, value in (extra_headers or {}).items():
+        msg[key] = value
+    msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """The wire form SES takes as ``Content.Raw.Data``."""
+    return msg.as_bytes(policy=_POLICY)

@@ -1,0 +1,53 @@
+"""Who the email goes to: the user's ``email`` attribute, or Cognito's record of the user.
+
+Nothing from ``clientMetadata`` is consulted: the caller of a Cognito API cannot redirect mail.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sender.errors import RecipientError
+from sender.event import SenderEvent
+from sender.mime import check_address
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+
+class RecipientResolver:
+    """Finds the address; the Cognito client is only used when the event lacks one."""
+
+    def __init__(self, cognito: CognitoIdentityProviderClient | None) -> None:
+        self._cognito = cognito
+
+    def resolve(self, event: SenderEvent) -> str:
+        """The recipient address, validated."""
+        address = event.user_attributes.get("email")
+        if address is None:
+            address = self._look_up(event)
+        return check_address(address.strip())
+
+    def _look_up(self, event: SenderEvent) -> str:
+        if self._cognito is None:
+            raise RecipientError("the event has no email attribute", reason="recipient_missing")
+        try:
+            user = self._cognito.admin_get_user(
+                UserPoolId=event.user_pool_id, Username=event.user_name
+            )
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "Unknown")
+            raise RecipientError(
+                f"AdminGetUser for the event's user failed: {code}", reason="user_lookup_failed"
+            ) from err
+        except BotoCoreError as err:
+            raise RecipientError(
+                f"AdminGetUser could not be called: {type(err).__name__}",
+                reason="user_lookup_failed",
+            ) from err
+        for attr in user.get("UserAttributes", []):
+            if attr.get("Name") == "email" and attr.get("Value"):
+                return str(attr["Value"])
+        raise RecipientError("the user has no email attribute", reason="recipient_missing")
