@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sender.app import App, build_app
+from sender.compose import compose
 from sender.errors import SenderError
 from sender.event import parse_event
-from sender.mime import build_message, to_bytes
-from sender.model import build_model
+from sender.mime import to_bytes
 from sender.observability import count, logger
 from sender.redact import mask_address
 
@@ -76,13 +76,18 @@ def send(raw_event: Any) -> Outcome:
     locale = app.catalogs.resolve(
         event.client_metadata, event.user_attributes, app.config.default_locale
     )
-    model = build_model(event, secret, recipient, app.brand, locale)
-    email = app.renderer.render(event.kind, locale, model)
-    message = build_message(
-        email, sender=app.config.email_from, recipient=recipient, now=datetime.now(UTC)
+    composed = compose(
+        event,
+        secret,
+        recipient=recipient,
+        locale=locale,
+        brand=app.brand,
+        renderer=app.renderer,
+        sender=app.config.email_from,
+        now=datetime.now(UTC),
     )
     message_id = app.ses.send(
-        to_bytes(message),
+        to_bytes(composed.message),
         sender=app.config.email_from,
         recipient=recipient,
         tags={"trigger": event.trigger.short, "template": event.kind.value, "locale": locale.code},

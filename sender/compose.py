@@ -1,0 +1,47 @@
+"""From a validated event to a finished message: model, render, MIME. Pure, no I/O.
+
+The handler, the preview, the CLI and the snapshot tests all produce emails through
+``compose``; there is no other way an email is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from sender.brand import Brand
+from sender.codes import Secret
+from sender.event import SenderEvent
+from sender.i18n import LocaleInfo
+from sender.mime import build_message
+from sender.model import build_model
+from sender.render import RenderedEmail, Renderer
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A rendered email and the MIME message that carries it."""
+
+    email: RenderedEmail
+    message: EmailMessage
+
+    def __repr__(self) -> str:
+        return f"Composed({self.email!r})"
+
+
+def compose(
+    event: SenderEvent,
+    secret: Secret | None,
+    *,
+    recipient: str,
+    locale: LocaleInfo,
+    brand: Brand,
+    renderer: Renderer,
+    sender: str,
+    now: datetime,
+) -> Composed:
+    """Render ``event``'s email for ``recipient`` in ``locale`` and wrap it in MIME."""
+    model = build_model(event, secret, recipient, brand, locale)
+    email = renderer.render(event.kind, locale, model)
+    return Composed(email, build_message(email, sender=sender, recipient=recipient, now=now))
