@@ -96,6 +96,11 @@ def load_sample(kind: EmailKind, path: Path) -> Sample:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ConfigError(f"{path}: {err}") from err
+    return sample_from_data(kind, path, data)
+
+
+def sample_from_data(kind: EmailKind, path: Path, data: Any) -> Sample:
+    """Validate parsed sample data as ``path`` would hold it; errors name the file."""
     sample = Sample(kind, path.stem, path, data)
     try:
         event = sample.event()
@@ -134,8 +139,9 @@ class Workbench:
             raise KeyError(f"no sample {name!r} for {kind.value}; have {sorted(by_name)}")
         return by_name[name]
 
-    def compose(self, sample: Sample, locale: str) -> Composed:
-        """Render a sample in a locale through the Lambda's own pipeline."""
+    def compose(self, sample: Sample, locale: str, *, sender: str | None = None) -> Composed:
+        """Render a sample in a locale through the Lambda's own pipeline (``sender`` overrides
+        the workbench's From address)."""
         matched = self.catalogs.match(locale)
         if matched is None:
             raise KeyError(f"no locale {locale!r}; have {list(self.catalogs.locales)}")
@@ -148,6 +154,6 @@ class Workbench:
             locale=LocaleInfo(matched),
             brand=self.brand,
             renderer=self.renderer,
-            sender=self.sender,
+            sender=sender or self.sender,
             now=SAMPLE_NOW,
         )

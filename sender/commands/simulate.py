@@ -4,8 +4,6 @@ real handler, SES; the captured message is written to the outbox folder."""
 from __future__ import annotations
 
 import argparse
-import html
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -45,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"cognito-sender simulate: {err}", file=sys.stderr)
         return 2
-    from sender import handler, localaws
+    from sender import localaws
     from sender.errors import SenderError
+    from sender.localsend import LocalPipeline
     from sender.outbox import Outbox
 
     code = args.code or (
@@ -54,38 +53,19 @@ def run(args: argparse.Namespace) -> int:
         if trigger is Trigger.ADMIN_CREATE_USER
         else f"{secrets.randbelow(10**6):06d}"
     )
+    attributes: dict[str, str | None] = {"email": args.email, "name": args.name}
+    if args.locale:
+        attributes["locale"] = args.locale
+    if trigger is Trigger.ACCOUNT_TAKE_OVER:
+        attributes.update(SAMPLE_ATO)
     with localaws.moto_server() as server:
-        os.environ.update(server.environment())
-        stack = localaws.provision()
-        os.environ["KMS_KEY_ARN"] = stack.key_arn
-        os.environ["EMAIL_FROM"] = stack.email_from
-        attributes: dict[str, str | None] = {"email": args.email, "name": args.name}
-        if args.locale:
-            attributes["locale"] = args.locale
-        if trigger is Trigger.ACCOUNT_TAKE_OVER:
-            attributes.update(SAMPLE_ATO)
-        # Cognito HTML-escapes a temporary password before encrypting it; so does this.
-        plaintext = html.escape(code) if trigger is Trigger.ADMIN_CREATE_USER else code
-        encrypted = localaws.cognito_encrypt(
-            plaintext, key_arn=stack.key_arn, user_pool_id=stack.user_pool_id
-        )
-        event = localaws.cognito_event(
-            trigger.value,
-            user_pool_id=stack.user_pool_id,
-            encrypted_code=encrypted,
-            user_attributes=attributes,
-        )
-        handler.reset()
         try:
-            handler.lambda_handler(event, None)
+            sent = LocalPipeline(server).send(trigger, code=code, user_attributes=attributes)
         except SenderError as err:
             print(f"cognito-sender simulate: not sent ({err.reason}): {err}", file=sys.stderr)
             return 1
-        finally:
-            handler.reset()
-        sent = server.sent_messages()
-        outbox = Outbox(args.out)
-        paths = [outbox.save(m["raw_data"].encode("utf-8"), label=trigger.short).eml for m in sent]
+    outbox = Outbox(args.out)
+    paths = [outbox.save(raw, label=trigger.short).eml for raw in sent]
     for path in paths:
         print(f"wrote {path} and {path.with_suffix('.html')}")
     print(f"outbox: {args.out.resolve()}")
