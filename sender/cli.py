@@ -12,6 +12,7 @@ from types import ModuleType
 # verb -> module; a module documents itself through its docstring's first line.
 COMMANDS: dict[str, str] = {
     "simulate": "sender.commands.simulate",
+    "preview": "preview.command",
 }
 
 

@@ -1,0 +1,114 @@
+// The preview's only script: live reload, the index filter, the sample editor.
+"use strict";
+
+(function liveUpdates() {
+  const body = document.body;
+  const topics = (body.dataset.live || "").split(" ").filter(Boolean);
+  const versions = JSON.parse(body.dataset.versions || "{}");
+  const params = new URLSearchParams();
+  for (const topic of [...topics, "ses"]) params.set(topic, versions[topic] || "");
+  const status = document.getElementById("live-status");
+  const source = new EventSource("/events?" + params.toString());
+  source.addEventListener("open", () => { if (status) { status.textContent = "live"; status.className = "pill ok"; } });
+  source.addEventListener("error", () => { if (status) { status.textContent = "reconnecting"; status.className = "pill idle"; } });
+  for (const topic of topics) {
+    source.addEventListener(topic, () => { source.close(); window.location.reload(); });
+  }
+  source.addEventListener("ses", async () => {
+    const reply = await fetch("/ses/status");
+    if (!reply.ok) return;
+    const state = await reply.json();
+    const button = document.getElementById("send-ses");
+    const input = document.getElementById("ses-recipient");
+    const reason = document.getElementById("ses-reason");
+    if (button) button.disabled = !state.enabled;
+    if (input) input.disabled = !state.enabled;
+    if (reason) reason.textContent = state.reason;
+  });
+})();
+
+(function filterBox() {
+  const input = document.getElementById("filter");
+  if (!input) return;
+  const apply = () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let any = false;
+    for (const group of document.querySelectorAll("[data-group]")) {
+      let shown = 0;
+      for (const row of group.querySelectorAll("tr[data-search]")) {
+        const text = row.dataset.search.toLowerCase();
+        const match = words.every((w) => text.includes(w));
+        row.hidden = !match;
+        if (match) shown += 1;
+      }
+      group.hidden = shown === 0;
+      any = any || shown > 0;
+    }
+    document.getElementById("no-match").hidden = any;
+  };
+  input.addEventListener("input", apply);
+  apply();
+})();
+
+(function sampleEditor() {
+  const area = document.getElementById("sample-json");
+  if (!area) return;
+  const errorBox = document.getElementById("editor-error");
+  const frame = document.getElementById("email-frame");
+  const main = document.querySelector("main.email");
+  let timer = null;
+  let sequence = 0;
+
+  const showError = (error) => {
+    errorBox.hidden = !error;
+    errorBox.textContent = error ? [error.file, error.line].filter(Boolean).join(":") + (error.file ? ": " : "") + error.message : "";
+  };
+  const set = (id, value) => { const el = document.getElementById(id); if (el) el.textContent = value; };
+
+  const render = async () => {
+    const mine = ++sequence;
+    const reply = await fetch(area.dataset.render, { method: "POST", headers: { "content-type": "application/json" }, body: area.value });
+    const data = await reply.json();
+    if (mine !== sequence) return;
+    if (!reply.ok) { showError(data.error); return; }
+    showError(null);
+    set("m-subject", data.subject);
+    set("m-from", data.from);
+    set("m-to", data.to);
+    set("m-preheader", data.preheader || "—");
+    set("m-size", (data.size / 1024).toFixed(1) + " KB");
+    set("text-part", data.text);
+    set("html-source", data.source);
+    if (frame) frame.src = data.frame + "&mode=" + encodeURIComponent(main.dataset.mode);
+    const query = new URLSearchParams(data.query);
+    const url = new URL(window.location.href);
+    url.searchParams.set("draft", query.get("draft"));
+    history.replaceState(null, "", url);
+    for (const input of document.querySelectorAll("#send input[name=draft]")) input.value = data.draft;
+    for (const form of document.querySelectorAll("#send form")) {
+      if (!form.querySelector("input[name=draft]")) {
+        const hidden = document.createElement("input");
+        hidden.type = "hidden"; hidden.name = "draft"; hidden.value = data.draft;
+        form.appendChild(hidden);
+      }
+    }
+  };
+  area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(render, 250); });
+
+  const save = document.getElementById("save-sample");
+  const statusLine = document.getElementById("save-status");
+  save.addEventListener("click", async () => {
+    const name = document.getElementById("save-name").value.trim();
+    const reply = await fetch("/email/" + save.dataset.kind + "/samples/" + encodeURIComponent(name), {
+      method: "POST", headers: { "content-type": "application/json" }, body: area.value,
+    });
+    const data = await reply.json().catch(() => ({ error: { message: reply.statusText } }));
+    if (!reply.ok) { showError(data.error || { message: String(data) }); statusLine.textContent = "Not saved."; return; }
+    showError(null);
+    statusLine.textContent = "Saved to templates/" + data.saved + ".";
+    const url = new URL(window.location.href);
+    url.searchParams.delete("draft");
+    url.searchParams.set("sample", data.sample);
+    history.replaceState(null, "", url);
+  });
+})();
