@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import anyio.to_thread
 import jinja2
@@ -570,8 +570,11 @@ async def save_sample(request: Request) -> Response:
 
 
 async def _form_selection(request: Request) -> tuple[Selection, Mapping[str, str]]:
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    # The page's forms are small and urlencoded: parse them without a multipart library.
+    body = await request.body()
+    if len(body) > MAX_SAMPLE_BYTES:
+        raise HTTPException(413, f"form of {len(body)} bytes; at most {MAX_SAMPLE_BYTES}")
+    fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     return _select(request, request.path_params["kind"], fields), fields
 
 
