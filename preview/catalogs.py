@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -21,7 +22,7 @@ def compile_stale(templates_dir: Path) -> list[Path]:
             continue
         try:
             with po.open("rb") as fh:
-                catalog = read_po(fh, locale=po.parent.parent.name)
+                catalog = read_po(fh, locale=po.parent.parent.name, abort_invalid=True)
         except Exception as err:  # Babel raises several unrelated types for bad input.
             raise CatalogError(f"{po}: {err}") from err
         # Same as `pybabel compile --use-fuzzy`: write next to the .po, atomically.
@@ -29,5 +30,8 @@ def compile_stale(templates_dir: Path) -> list[Path]:
         with tmp.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=True)
         tmp.replace(mo)
+        # Never older than its source, even when the .po carries a future time stamp.
+        stamp = max(mo.stat().st_mtime, po.stat().st_mtime)
+        os.utime(mo, (stamp, stamp))
         compiled.append(mo)
     return compiled

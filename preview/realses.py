@@ -114,7 +114,8 @@ def _verified(sesv2: Any, address: str) -> bool | str:
             return f"SES refused to describe {identity}: {_why(err)}"
         except BotoCoreError as err:
             return f"SES could not be reached: {_why(err)}"
-        if found.get("VerifiedForSendingStatus"):
+        # SES sets both once verified; moto only sets VerificationStatus.
+        if found.get("VerifiedForSendingStatus") or found.get("VerificationStatus") == "SUCCESS":
             return True
         return f"SES identity {identity} is not verified for sending yet"
     return f"neither {address} nor {domain} is an SES identity in this account and region"
