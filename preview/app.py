@@ -232,7 +232,7 @@ class SecurityHeaders:
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", PAGE_CSP.encode()))
                 headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"no-referrer"))
+                headers.append((b"referrer-policy", b"same-origin"))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -725,6 +725,7 @@ async def health(request: Request) -> Response:
             "versions": preview.broker.versions(),
             "templates": "ok" if problem is None else problem.where or problem.message,
             "local_aws": preview.local.status if preview.settings.local_aws else "off",
+            "local_aws_endpoint": preview.local.endpoint,
             "check": preview.check is not None,
             "ses": {"enabled": preview.ses.status.enabled, "reason": preview.ses.status.reason},
         }

@@ -92,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     threading.Thread(target=_announce, args=(server, url, args.open), daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn has already shut down cleanly
+        pass
     return 0 if server.started else 1
 
 
