@@ -370,3 +370,15 @@ def _pixel_colours(page, png: bytes) -> tuple[tuple[int, int, int], tuple[int, i
     frequent = [c for c, n in colours.items() if n >= total * 0.002]
     ink = max(frequent, key=lambda c: _contrast(c, background))
     return background, ink
+
+
+def test_page_screenshot_for_the_readme(server, browser):
+    """The picture in the README (docs/preview.png is a copy of this artifact)."""
+    expect = _expect()
+    context = browser.new_context(viewport={"width": 1280, "height": 820})
+    page = context.new_page()
+    page.goto(f"{server.url}/email/confirm_signup?locale=en&view=600")
+    expect(_frame(page).locator(".code-box")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "preview-page.png")
+    context.close()
