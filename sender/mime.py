@@ -49,11 +49,12 @@ def build_message(
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(domain=addr.rpartition("@")[2] or None)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = email.locale
     for key, value in (extra_headers or {}).items():
         msg[key] = value
     msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # After the bodies: set_content() clears every Content-* header.
+    msg["Content-Language"] = email.locale
     return msg
 
 

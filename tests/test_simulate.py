@@ -1,0 +1,68 @@
+"""``cognito-sender simulate`` as a user runs it: a subprocess, a real moto_server, an .eml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import parse_mime, parts
+
+
+def test_simulate_writes_the_sent_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sender.cli",
+            "simulate",
+            "--trigger",
+            "AdminCreateUser",
+            "--email",
+            "grace@example.com",
+            "--locale",
+            "de-DE",
+            "--code",
+            "Tmp<Pw>&1",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"outbox: {tmp_path}" in result.stdout
+    [eml] = sorted(tmp_path.glob("*.eml"))
+    assert eml.with_suffix(".html").is_file()
+    msg = parse_mime(eml.read_bytes())
+    assert msg["To"] == "grace@example.com"
+    assert msg["Subject"] == "Sie wurden zu Example eingeladen"
+    text, html = parts(msg)
+    assert "Tmp<Pw>&1" in text  # Cognito's escaping undone exactly once
+    assert "Tmp&lt;Pw&gt;&amp;1" in html
+
+
+def test_simulate_refuses_an_unknown_trigger(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sender.cli",
+            "simulate",
+            "--trigger",
+            "Nope",
+            "--email",
+            "a@example.com",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown trigger 'Nope'" in result.stderr
+    assert not list(tmp_path.iterdir())
