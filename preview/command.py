@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -92,10 +93,9 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     threading.Thread(target=_announce, args=(server, url, args.open), daemon=True).start()
-    try:
+    # Ctrl-C: uvicorn has already shut down cleanly (moto_server included) when it re-raises.
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:  # Ctrl-C: uvicorn has already shut down cleanly
-        pass
     return 0 if server.started else 1
 
 

@@ -83,8 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(
-            lambda: process.poll() is not None
-            or (_health_or_none(url) or {}).get("local_aws") not in (None, "starting"),
+            lambda: (
+                process.poll() is not None
+                or (_health_or_none(url) or {}).get("local_aws") not in (None, "starting")
+            ),
             timeout=90,
             what="the preview and its local AWS",
         )
@@ -157,8 +159,10 @@ def test_open_an_email_and_switch_locale_viewport_and_colours(server, page):
     expect(_frame(page).locator(".code-box")).to_have_text("482913")
 
     page.click("#locales a[data-locale=en]")
-    expect(page).to_have_url(f"{server.url}/email/confirm_signup?locale=en&sample=default"
-                             "&part=html&view=desktop&mode=light")
+    expect(page).to_have_url(
+        f"{server.url}/email/confirm_signup?locale=en&sample=default"
+        "&part=html&view=desktop&mode=light"
+    )
     expect(page.locator("#m-subject")).to_have_text("Your Example confirmation code")
 
     page.click("#viewports a[data-view='320']")
@@ -223,7 +227,8 @@ def test_saving_a_template_reloads_the_page_without_a_click(server, page):
         body.write_text(good.replace("{% endblock %}", "{{ oops( }}\n{% endblock %}"))
         problem = page.locator("#render-problem")
         expect(problem).to_contain_text("verify_email/body.mjml")
-        expect(problem.locator(".line")).to_have_text(str(good.count("\n", 0, good.index("{% endblock %}")) + 1))
+        broken_line = good.count("\n", 0, good.index("{% endblock %}")) + 1
+        expect(problem.locator(".line")).to_have_text(str(broken_line))
         body.write_text(good, encoding="utf-8")
         expect(_frame(page).locator("body")).to_contain_text("Example")
         expect(problem).to_have_count(0)
