@@ -3,15 +3,17 @@
 The preview does not check anything itself: it shows what the project's check reports.
 Expected from ``sender.checks``::
 
-    check_email(workbench: Workbench, sample: Sample, locale: str) -> Sequence[Finding]
+    check_email(workbench: Workbench, kind: EmailKind, locale: str, sample: str) -> list[Finding]
 
-with each finding having ``severity`` (``"error"`` or ``"warning"``, a str or StrEnum),
-``rule`` (a short id) and ``message`` (a sentence naming the file or value). When the module
-or the function is missing the preview shows no badges and says the check is unavailable.
+which looks the sample up by name in the workbench, renders it through ``Workbench.compose``
+and returns findings with ``severity`` (``"error"`` or ``"warning"``), ``rule`` (a stable id),
+``file`` (relative to the templates folder) and ``message``. When the module or the function
+is missing, the preview shows no badges and says the check is unavailable.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 
 from sender.samples import Sample, Workbench
 
-CheckEmail = Callable[[Workbench, Sample, str], Sequence[Any]]
+CheckEmail = Callable[..., Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Finding:
 
     severity: str
     rule: str
+    file: str
     message: str
 
 
@@ -44,12 +47,27 @@ def load_check() -> CheckEmail | None:
 def run_check(
     check: CheckEmail, workbench: Workbench, sample: Sample, locale: str
 ) -> list[Finding]:
-    """The check's findings for one email, in the preview's shape."""
+    """The check's findings for one email (an unsaved draft included), in the preview's shape."""
+    bench = _with_sample(workbench, sample)
     try:
-        found = check(workbench, sample, locale)
+        found = check(bench, sample.kind, locale, sample.name)
     except Exception as err:  # the check failing is itself worth showing, not a crash
-        return [Finding("error", "check_failed", f"the check raised {type(err).__name__}: {err}")]
+        return [
+            Finding("error", "check_failed", "", f"the check raised {type(err).__name__}: {err}")
+        ]
     return [_adapt(item) for item in found]
+
+
+def _with_sample(workbench: Workbench, sample: Sample) -> Workbench:
+    """The workbench, or a shallow copy of it whose sample of that name is ``sample``."""
+    if workbench.samples.get(sample.kind, {}).get(sample.name) is sample:
+        return workbench
+    bench = copy.copy(workbench)
+    bench.samples = {
+        **workbench.samples,
+        sample.kind: {**workbench.samples.get(sample.kind, {}), sample.name: sample},
+    }
+    return bench
 
 
 def _adapt(item: Any) -> Finding:
@@ -57,5 +75,6 @@ def _adapt(item: Any) -> Finding:
     return Finding(
         severity=str(getattr(severity, "value", severity)).lower(),
         rule=str(getattr(item, "rule", "")),
+        file=str(getattr(item, "file", "") or ""),
         message=str(getattr(item, "message", item)),
     )

@@ -1,0 +1,77 @@
+"""The check's findings reach the index badges and the email page, drafts included.
+
+``sender.checks`` is replaced here by a tiny stand-in with the same signature, so these tests
+pin the preview's side of the contract whether or not the real check is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from dataclasses import dataclass
+from html import unescape
+
+import pytest
+from starlette.testclient import TestClient
+
+from preview.app import create_app
+
+
+@dataclass(frozen=True)
+class _Finding:
+    severity: str
+    rule: str
+    file: str
+    message: str
+
+
+def _check_email(workbench, kind, locale, sample):
+    """Warn about German emails; report an error when the sample's code is 000000."""
+    found = []
+    if locale == "de":
+        found.append(_Finding("warning", "subject_length", f"{kind.value}/subject.txt", "long"))
+    if workbench.sample(kind, sample).data.get("code") == "000000":
+        found.append(_Finding("error", "code_missing", f"{kind.value}/body.txt", "zero code"))
+    return found
+
+
+@pytest.fixture
+def checked(monkeypatch, settings):
+    module = types.ModuleType("sender.checks")
+    module.check_email = _check_email
+    monkeypatch.setitem(sys.modules, "sender.checks", module)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        yield client
+
+
+def test_index_shows_a_badge_where_the_check_reports(checked):
+    page = checked.get("/").text
+    de = page.split('href="/email/reset_password?locale=de&amp;sample=default">')[1]
+    en = page.split('href="/email/reset_password?locale=en&amp;sample=default">')[1]
+    assert de.startswith('de<span class="badge warning"') and ">1</span>" in de[:200]
+    assert en.startswith("en</a>")
+    assert "check: on" in page
+
+
+def test_email_page_lists_the_findings(checked):
+    page = unescape(checked.get("/email/reset_password?locale=de").text)
+    assert "subject_length" in page and "reset_password/subject.txt" in page
+    clean = checked.get("/email/reset_password?locale=en").text
+    assert "No findings." in clean
+
+
+def test_a_draft_is_checked_as_drafted(checked, templates):
+    data = json.loads((templates / "reset_password/samples/default.json").read_text())
+    data["code"] = "000000"
+    draft = checked.post("/email/reset_password/draft?locale=en", json=data).json()
+    page = checked.get(f"/email/reset_password?{draft['query']}").text
+    assert "code_missing" in page
+
+
+def test_without_the_check_there_are_no_badges(monkeypatch, settings):
+    monkeypatch.setitem(sys.modules, "sender.checks", None)  # import fails
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        page = client.get("/").text
+        assert 'class="badge' not in page and "check: unavailable" in page
+        assert "is not installed" in client.get("/email/reset_password").text
