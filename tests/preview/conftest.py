@@ -42,3 +42,41 @@ def client(settings: Settings) -> Iterator[TestClient]:
     """A client speaking to the app as a browser on this machine would."""
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8025") as test_client:
         yield test_client
+
+
+def composed(templates: Path, kind: str, locale: str, sample: str = "default"):
+    """What the Lambda's compose stage makes of a sample: the expected values of a test."""
+    from sender.event import EmailKind
+    from sender.samples import Workbench
+
+    workbench = Workbench(templates)
+    return workbench.compose(workbench.sample(EmailKind(kind), sample), locale)
+
+
+def sample_data(templates: Path, kind: str, sample: str = "default") -> dict:
+    """A sample file's JSON."""
+    import json
+
+    return json.loads((templates / kind / "samples" / f"{sample}.json").read_text("utf-8"))
+
+
+def mark_translations(po: Path, marker: str) -> None:
+    """Prefix every translation in a catalog with ``marker`` (and date the .po after its .mo)."""
+    import os
+
+    from babel.messages.pofile import read_po, write_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    for message in catalog:
+        if message.id and message.string:
+            if isinstance(message.string, str):
+                message.string = marker + message.string
+            else:
+                message.string = tuple(marker + s for s in message.string)
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    mo = po.with_suffix(".mo")
+    if mo.exists():
+        later = max(mo.stat().st_mtime, po.stat().st_mtime) + 2
+        os.utime(po, (later, later))

@@ -6,8 +6,10 @@ import gettext
 import os
 
 import pytest
+from babel.messages.pofile import read_po
 
 from preview.catalogs import CatalogError, compile_stale
+from tests.preview.conftest import mark_translations
 
 
 def _po(templates):
@@ -26,15 +28,12 @@ def test_only_stale_catalogs_are_compiled(templates):
 
 def test_an_edited_translation_reaches_the_compiled_catalog(templates):
     po = _po(templates)
-    text = po.read_text(encoding="utf-8")
-    marker = 'msgid "Hello,"\nmsgstr "'
-    assert marker in text
-    po.write_text(text.replace(marker, marker + "NEU "), encoding="utf-8")
-    mo = po.with_suffix(".mo")
-    os.utime(po, (mo.stat().st_mtime + 5, mo.stat().st_mtime + 5))
-    compile_stale(templates)
-    with mo.open("rb") as fh:
-        assert gettext.GNUTranslations(fh).gettext("Hello,").startswith("NEU ")
+    with po.open("rb") as fh:
+        msgid = next(m.id for m in read_po(fh) if isinstance(m.id, str) and m.id and m.string)
+    mark_translations(po, "NEU ")
+    assert compile_stale(templates) == [po.with_suffix(".mo")]
+    with po.with_suffix(".mo").open("rb") as fh:
+        assert gettext.GNUTranslations(fh).gettext(msgid).startswith("NEU ")
 
 
 def test_a_broken_catalog_names_its_file(templates):

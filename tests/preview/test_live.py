@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import json
+import re
 from dataclasses import replace
 from html import unescape
 
@@ -10,6 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from preview.app import create_app
+from sender.samples import Workbench
+from tests.preview.conftest import mark_translations, sample_data
 from tests.preview.waiting import wait_for
 
 
@@ -32,19 +35,18 @@ def test_saving_a_template_rerenders_it(live, templates):
     subject = templates / "sign_in_code/subject.txt"
     subject.write_text("Watched subject {{ brand.product_name }}\n")
     wait_for(_changed_from(live, before), what="a templates event")
-    assert "Watched subject Example" in unescape(live.get("/email/sign_in_code").text)
+    product = Workbench(templates).brand.values["product_name"]
+    assert f"Watched subject {product}" in unescape(live.get("/email/sign_in_code").text)
 
 
 def test_saving_a_catalog_recompiles_it(live, templates):
     po = templates / "locales/de/LC_MESSAGES/messages.po"
-    text = po.read_text(encoding="utf-8")
     before = _version(live)
-    po.write_text(text.replace('msgstr "Hallo %(name)s,"', 'msgstr "Servus %(name)s,"'))
-    mo = po.with_suffix(".mo")
-    os.utime(po, (mo.stat().st_mtime + 2, mo.stat().st_mtime + 2))
+    assert "Übersetzt" not in live.get("/email/confirm_signup?locale=de&part=text").text
+    mark_translations(po, "Übersetzt ")
     wait_for(_changed_from(live, before), what="a templates event")
     wait_for(
-        lambda: "Servus Ada" in live.get("/email/confirm_signup?locale=de&part=text").text,
+        lambda: "Übersetzt" in live.get("/email/confirm_signup?locale=de&part=text").text,
         what="the new translation",
     )
 
@@ -52,12 +54,15 @@ def test_saving_a_catalog_recompiles_it(live, templates):
 def test_saving_the_brand_file_and_a_sample(live, templates):
     before = _version(live)
     brand = templates / "brand.toml"
-    brand.write_text(brand.read_text().replace('product_name = "Example"', 'product_name = "Acme"'))
+    brand.write_text(
+        re.sub(r'(?m)^product_name = ".*"$', 'product_name = "Acme"', brand.read_text())
+    )
     wait_for(_changed_from(live, before), what="a templates event")
     wait_for(lambda: "Acme" in live.get("/email/reset_password").text, what="the new brand")
-    sample = templates / "reset_password/samples/default.json"
+    data = sample_data(templates, "reset_password")
+    data["userAttributes"]["given_name"] = "Hedy"
     before = _version(live)
-    sample.write_text(sample.read_text().replace('"Ada"', '"Hedy"'))
+    (templates / "reset_password/samples/default.json").write_text(json.dumps(data))
     wait_for(_changed_from(live, before), what="a templates event")
     wait_for(lambda: "Hedy" in live.get("/email/reset_password").text, what="the new sample")
 
