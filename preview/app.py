@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from preview import frame
 from preview.drafts import Draft, Drafts
-from preview.findings import CheckEmail, Finding, load_check, run_check
+from preview.findings import Check, Finding, IndexFindings, load_check
 from preview.live import TOPICS, Broker
 from preview.localoutbox import LocalAwsUnavailable, LocalOutbox
 from preview.message import GMAIL_CLIP_BYTES, MessageView, from_composed, from_message
@@ -85,8 +85,12 @@ class Preview:
         self.ses = RealSes(settings.ses_sender)
         if not settings.ses_check:
             self.ses.status = SesStatus(False, "the real SES check is turned off (--no-ses)")
-        self.check: CheckEmail | None = load_check()
-        self._index_findings: tuple[int, dict[tuple[str, str, str], list[Finding]]] = (-1, {})
+        self.check: Check | None = load_check()
+        self.index_findings: IndexFindings | None = None
+        if self.check is not None:
+            self.index_findings = IndexFindings(
+                self.check, lambda: self.broker.publish_threadsafe("findings")
+            )
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "pages"),
             autoescape=True,
@@ -96,26 +100,17 @@ class Preview:
     def templates_changed(self) -> None:
         """A watched template file changed: rebuild, then tell the pages."""
         self.workspace.reload()
+        self.check_everything()
         self.broker.publish("templates")
+
+    def check_everything(self) -> None:
+        """Start checking every email of the current templates for the index's badges."""
+        if self.index_findings is not None:
+            self.index_findings.start(self.workspace.workbench, self.workspace.generation)
 
     def outbox_changed(self) -> None:
         """Something was written to the outbox folder."""
         self.broker.publish("outbox")
-
-    def index_findings(self, workbench: Workbench) -> dict[tuple[str, str, str], list[Finding]]:
-        """The check's findings for every kind × sample × locale (cached per generation)."""
-        generation, cached = self._index_findings
-        if generation == self.workspace.generation or self.check is None:
-            return cached
-        found: dict[tuple[str, str, str], list[Finding]] = {}
-        for kind, samples in workbench.samples.items():
-            for name, sample in samples.items():
-                for locale in workbench.catalogs.locales:
-                    found[(kind.value, name, locale)] = run_check(
-                        self.check, workbench, sample, locale
-                    )
-        self._index_findings = (self.workspace.generation, found)
-        return found
 
     def render(self, request: Request, page: str, status: int = 200, **context: Any) -> Response:
         """A page of the preview itself."""
@@ -146,6 +141,7 @@ def create_app(settings: Settings) -> Starlette:
                 settings.outbox_dir: preview.outbox_changed,
             }
             tasks.append(asyncio.create_task(watch(folders, stop)))
+        preview.check_everything()
         if settings.local_aws:
             preview.local.start()
         if settings.ses_check:
@@ -364,9 +360,10 @@ async def index(request: Request) -> Response:
     preview = _preview(request)
     workbench = preview.workspace.workbench
     groups: list[dict[str, Any]] = []
-    findings: dict[tuple[str, str, str], list[Finding]] = {}
+    findings: dict[tuple[str, str, str], list[Finding]] | None = None
+    if preview.index_findings is not None:
+        findings = preview.index_findings.results(preview.workspace.generation)
     if workbench is not None:
-        findings = await anyio.to_thread.run_sync(preview.index_findings, workbench)
         for trigger in Trigger:
             kind = EMAIL_KIND[trigger]
             samples = list(workbench.samples.get(kind, {}).values())
@@ -379,10 +376,11 @@ async def index(request: Request) -> Response:
         "index.html",
         status=500 if workbench is None else 200,
         title="Emails",
-        live="templates",
+        live="templates findings" if preview.check and findings is None else "templates",
         groups=groups,
         locales=preview.workspace.locales,
-        findings=findings,
+        findings=findings or {},
+        checking=preview.check is not None and findings is None,
     )
 
 
@@ -412,7 +410,7 @@ async def email_page(request: Request) -> Response:
     findings: list[Finding] | None = None
     if preview.check is not None and message is not None:
         findings = await anyio.to_thread.run_sync(
-            run_check, preview.check, selection.workbench, selection.sample, selection.locale
+            preview.check.email, selection.workbench, selection.sample, selection.locale
         )
     base = f"/email/{selection.kind.value}"
     here = {"part": part, "view": view, "mode": mode}

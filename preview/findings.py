@@ -3,25 +3,32 @@
 The preview does not check anything itself: it shows what the project's check reports.
 Expected from ``sender.checks``::
 
-    check_email(workbench: Workbench, kind: EmailKind, locale: str, sample: str) -> list[Finding]
+    check_email(workbench: Workbench, kind: EmailKind, locale: str, sample: str,
+                *, untranslated=None) -> list[Finding]
+    missing_translations(workbench: Workbench) -> ...   # optional, passed as ``untranslated``
 
-which looks the sample up by name in the workbench, renders it through ``Workbench.compose``
-and returns findings with ``severity`` (``"error"`` or ``"warning"``), ``rule`` (a stable id),
-``file`` (relative to the templates folder) and ``message``. When the module or the function
-is missing, the preview shows no badges and says the check is unavailable.
+``check_email`` looks the sample up by name in the workbench, renders it through
+``Workbench.compose`` and returns findings with ``severity`` (``"error"`` or ``"warning"``),
+``rule`` (a stable id), ``file`` (relative to the templates folder) and ``message``. When the
+module or the function is missing, the preview shows no badges and says the check is
+unavailable.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import Callable, Sequence
+import inspect
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
+from sender.event import EmailKind
 from sender.samples import Sample, Workbench
 
-CheckEmail = Callable[..., Sequence[Any]]
+Key = tuple[str, str, str]  # kind, sample, locale
 
 
 @dataclass(frozen=True)
@@ -34,28 +41,90 @@ class Finding:
     message: str
 
 
-def load_check() -> CheckEmail | None:
-    """The check's per-email function, or ``None`` when this install has none."""
+class Check:
+    """``sender.checks`` as the preview calls it."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._check_email: Callable[..., Any] = module.check_email
+        missing = getattr(module, "missing_translations", None)
+        takes = "untranslated" in inspect.signature(self._check_email).parameters
+        self._missing: Callable[[Workbench], Any] | None = missing if takes else None
+        # One workbench generation's translation report, computed once (it reads every file).
+        self._lock = threading.Lock()
+        self._memo: tuple[object, Any] | None = None
+
+    def email(self, workbench: Workbench, sample: Sample, locale: str) -> list[Finding]:
+        """The findings of one email (an unsaved draft included)."""
+        bench = _with_sample(workbench, sample)
+        kwargs = {}
+        try:
+            if self._missing is not None:
+                kwargs["untranslated"] = self._untranslated(workbench)
+            found = self._check_email(bench, sample.kind, locale, sample.name, **kwargs)
+        except Exception as err:  # the check failing is itself worth showing, not a crash
+            return [
+                Finding(
+                    "error", "check_failed", "", f"the check raised {type(err).__name__}: {err}"
+                )
+            ]
+        return [_adapt(item) for item in found]
+
+    def _untranslated(self, workbench: Workbench) -> Any:
+        assert self._missing is not None
+        with self._lock:
+            if self._memo is None or self._memo[0] is not workbench.catalogs:
+                self._memo = (workbench.catalogs, self._missing(workbench))
+            return self._memo[1]
+
+
+def load_check() -> Check | None:
+    """The check, or ``None`` when this install has none."""
     try:
         module = importlib.import_module("sender.checks")
     except ImportError:
         return None
-    check = getattr(module, "check_email", None)
-    return check if callable(check) else None
+    return Check(module) if callable(getattr(module, "check_email", None)) else None
 
 
-def run_check(
-    check: CheckEmail, workbench: Workbench, sample: Sample, locale: str
-) -> list[Finding]:
-    """The check's findings for one email (an unsaved draft included), in the preview's shape."""
-    bench = _with_sample(workbench, sample)
-    try:
-        found = check(bench, sample.kind, locale, sample.name)
-    except Exception as err:  # the check failing is itself worth showing, not a crash
-        return [
-            Finding("error", "check_failed", "", f"the check raised {type(err).__name__}: {err}")
-        ]
-    return [_adapt(item) for item in found]
+class IndexFindings:
+    """Every email's findings for the index badges, computed in the background per
+    workbench generation (hundreds of renders take seconds, the index must not wait)."""
+
+    def __init__(self, check: Check, on_done: Callable[[], None]) -> None:
+        self._check = check
+        self._on_done = on_done
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._done: dict[Key, list[Finding]] | None = None
+
+    def start(self, workbench: Workbench | None, generation: int) -> None:
+        """Forget older results and check every email of ``workbench`` in a thread."""
+        with self._lock:
+            self._generation, self._done = generation, None
+        if workbench is not None:
+            thread = threading.Thread(
+                target=self._run, args=(workbench, generation), name="check", daemon=True
+            )
+            thread.start()
+
+    def results(self, generation: int) -> dict[Key, list[Finding]] | None:
+        """The findings of ``generation``, or ``None`` while they are being computed."""
+        with self._lock:
+            return self._done if self._generation == generation else None
+
+    def _run(self, workbench: Workbench, generation: int) -> None:
+        found: dict[Key, list[Finding]] = {}
+        for kind in EmailKind:
+            for name, sample in workbench.samples.get(kind, {}).items():
+                for locale in workbench.catalogs.locales:
+                    if self._generation != generation:
+                        return  # the templates changed again: a newer run takes over
+                    found[(kind.value, name, locale)] = self._check.email(workbench, sample, locale)
+        with self._lock:
+            if self._generation != generation:
+                return
+            self._done = found
+        self._on_done()
 
 
 def _with_sample(workbench: Workbench, sample: Sample) -> Workbench:

@@ -1,7 +1,8 @@
 """Live updates pushed to open pages as Server-Sent Events.
 
 Topics: ``templates`` (a template, catalog, brand file or sample changed: pages re-render),
-``outbox`` (a message arrived) and ``ses`` (the real-SES status is known). A page subscribes
+``outbox`` (a message arrived), ``ses`` (the real-SES status is known) and ``findings`` (the
+check of every email finished, for the index's badges). A page subscribes
 with the versions it was rendered at; any newer version is sent at once, so a change made
 while the page was loading, or between two connections, is never missed. A stream ends by
 itself after ``lifetime`` seconds and the browser reconnects, so no connection is held open
@@ -15,7 +16,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 
-TOPICS = ("templates", "outbox", "ses")
+TOPICS = ("templates", "outbox", "ses", "findings")
 RETRY_MS = 300
 
 

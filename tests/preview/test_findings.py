@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import types
 from dataclasses import dataclass
 from html import unescape
@@ -16,6 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from preview.app import create_app
+from tests.preview.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,15 @@ def checked(monkeypatch, settings):
         yield client
 
 
+def _checked_index(client) -> str:
+    return wait_for(
+        lambda: (page := client.get("/").text) and 'id="checking"' not in page and page,
+        what="the check of every email",
+    )
+
+
 def test_index_shows_a_badge_where_the_check_reports(checked):
-    page = checked.get("/").text
+    page = _checked_index(checked)
     de = page.split('href="/email/reset_password?locale=de&amp;sample=default">')[1]
     en = page.split('href="/email/reset_password?locale=en&amp;sample=default">')[1]
     assert de.startswith('de<span class="badge warning"') and ">1</span>" in de[:200]
@@ -74,4 +83,27 @@ def test_without_the_check_there_are_no_badges(monkeypatch, settings):
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         page = client.get("/").text
         assert 'class="badge' not in page and "check: unavailable" in page
+        assert 'id="checking"' not in page
         assert "is not installed" in client.get("/email/reset_password").text
+
+
+def test_the_index_says_it_is_checking_and_subscribes_to_the_result(monkeypatch, settings):
+    gate = threading.Event()
+
+    def slow_check(workbench, kind, locale, sample):
+        gate.wait(20)
+        return []
+
+    module = types.ModuleType("sender.checks")
+    module.check_email = slow_check
+    monkeypatch.setitem(sys.modules, "sender.checks", module)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        page = client.get("/").text
+        assert 'id="checking"' in page and 'data-live="templates findings"' in page
+        versions = client.get("/health").json()["versions"]
+        gate.set()
+        wait_for(
+            lambda: client.get("/health").json()["versions"]["findings"] != versions["findings"],
+            what="the findings event",
+        )
+        assert 'id="checking"' not in client.get("/").text

@@ -317,7 +317,7 @@ def test_health_reports_state(client):
     health = client.get("/health").json()
     assert health["templates"] == "ok"
     assert health["local_aws"] == "off"
-    assert set(health["versions"]) == {"templates", "outbox", "ses"}
+    assert set(health["versions"]) == {"templates", "outbox", "ses", "findings"}
 
 
 def test_unused_path_param_forms_are_not_routes(client):
