@@ -1,0 +1,39 @@
+"""The ``cognito-sender preview`` verb's command line."""
+
+from __future__ import annotations
+
+from sender.cli import build_parser, main
+from sender.config import DEFAULT_TEMPLATES_DIR
+
+
+def test_defaults_are_local_and_documented():
+    args = build_parser().parse_args(["preview"])
+    assert (args.host, args.port, args.open) == ("127.0.0.1", 8025, False)
+    assert args.templates == DEFAULT_TEMPLATES_DIR
+    assert not args.no_ses and not args.no_local_aws and not args.remote_images
+
+
+def test_a_missing_templates_folder_is_refused_by_name(tmp_path, capsys):
+    missing = tmp_path / "nope"
+    assert main(["preview", "--templates", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_help_lists_every_option(capsys):
+    try:
+        main(["preview", "--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    text = capsys.readouterr().out
+    for option in (
+        "--host",
+        "--port",
+        "--open",
+        "--templates",
+        "--outbox",
+        "--ses-from",
+        "--no-ses",
+        "--no-local-aws",
+        "--remote-images",
+    ):
+        assert option in text
