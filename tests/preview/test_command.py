@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sender.cli import build_parser, main
 from sender.config import DEFAULT_TEMPLATES_DIR
 
@@ -20,10 +22,9 @@ def test_a_missing_templates_folder_is_refused_by_name(tmp_path, capsys):
 
 
 def test_help_lists_every_option(capsys):
-    try:
+    with pytest.raises(SystemExit) as done:
         main(["preview", "--help"])
-    except SystemExit as done:
-        assert done.code == 0
+    assert done.value.code == 0
     text = capsys.readouterr().out
     for option in (
         "--host",
