@@ -69,10 +69,9 @@ def update_request(pool: Mapping[str, Any], input_shape: StructureShape) -> dict
     if "PoolName" in input_shape.members and "Name" in pool:
         request["PoolName"] = pool["Name"]
     admin = request.get("AdminCreateUserConfig")
+    password_policy = request.get("Policies", {}).get("PasswordPolicy", {})
     # The deprecated field conflicts with its replacement when both are sent.
-    if isinstance(admin, dict) and "TemporaryPasswordValidityDays" in request.get("Policies", {}).get(
-        "PasswordPolicy", {}
-    ):
+    if isinstance(admin, dict) and "TemporaryPasswordValidityDays" in password_policy:
         admin.pop("UnusedAccountValidityDays", None)
     request["UserPoolId"] = pool["Id"]
     return request
@@ -191,9 +190,7 @@ class PoolEditor:
         ]
         wanted = plan.request.get("LambdaConfig", {})
         got = after.get("LambdaConfig", {})
-        missed = [
-            c for c in diff(wanted, got) if _under(f"LambdaConfig.{c.path}", INTENDED_PATHS)
-        ]
+        missed = [c for c in diff(wanted, got) if _under(f"LambdaConfig.{c.path}", INTENDED_PATHS)]
         if unexpected or missed:
             lines = [str(c) for c in unexpected] + [
                 f"LambdaConfig.{c.path}: wanted {c.old!r}, pool has {c.new!r}" for c in missed

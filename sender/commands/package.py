@@ -53,7 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default="x86_64")
     parser.add_argument(
-        "--python", default=DEFAULT_PYTHON, help=f"target Python, e.g. 3.13 (default {DEFAULT_PYTHON})"
+        "--python",
+        default=DEFAULT_PYTHON,
+        help=f"target Python, e.g. 3.13 (default {DEFAULT_PYTHON})",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument(

@@ -57,10 +57,14 @@ def run(args: argparse.Namespace) -> int:
             event = original_event(message["Body"])
             if event is None:
                 skipped += 1
-                print(f"skipped {message['MessageId']}: not a Lambda failure record", file=sys.stderr)
+                print(
+                    f"skipped {message['MessageId']}: not a Lambda failure record", file=sys.stderr
+                )
                 continue
-            print(f"{'would replay' if args.dry_run else 'replay'} {message['MessageId']}: "
-                  f"{event['triggerSource']} for pool {event.get('userPoolId')}")
+            print(
+                f"{'would replay' if args.dry_run else 'replay'} {message['MessageId']}: "
+                f"{event['triggerSource']} for pool {event.get('userPoolId')}"
+            )
             if args.dry_run:
                 sqs.change_message_visibility(
                     QueueUrl=args.queue_url,

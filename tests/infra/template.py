@@ -54,8 +54,9 @@ def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     for policy in resources["SenderRole"]["Properties"].get("Policies", []):
         statements += policy["PolicyDocument"]["Statement"]
     for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": "SenderRole"} in resource[
-            "Properties"
-        ]["Roles"]:
+        if (
+            resource["Type"] == "AWS::IAM::Policy"
+            and {"Ref": "SenderRole"} in resource["Properties"]["Roles"]
+        ):
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
     return statements

@@ -197,8 +197,12 @@ def test_attach_refuses_a_key_alias(pool: Existing, capsys: pytest.CaptureFixtur
     alias_arn = "arn:aws:kms:eu-west-1:123456789012:alias/sender"
 
     status = main(
-        ["attach", "--user-pool-id", pool.pool_id, "--function-arn", pool.function_arn]
-        + ["--kms-key-arn", alias_arn]
+        [
+            "attach",
+            *("--user-pool-id", pool.pool_id),
+            *("--function-arn", pool.function_arn),
+            *("--kms-key-arn", alias_arn),
+        ]
     )
 
     assert status == 1
@@ -241,7 +245,7 @@ def test_apply_fails_when_the_update_changed_something_else(pool: Existing) -> N
     editor = PoolEditor(DroppingTags(), boto3.client("lambda"), boto3.client("kms"))
     plan = editor.plan_attach(pool.pool_id, pool.function_arn, pool.key_arn)
 
-    with pytest.raises(PoolError, match="UserPoolTags.team"):
+    with pytest.raises(PoolError, match=r"UserPoolTags\.team"):
         editor.apply(plan)
 
 

@@ -173,8 +173,12 @@ def test_attach_with_the_outputs_sets_the_pools_trigger_configuration(
     outputs = deployed.outputs
 
     status = main(
-        ["attach", "--user-pool-id", outputs["UserPoolId"]]
-        + ["--function-arn", outputs["FunctionArn"], "--kms-key-arn", outputs["KmsKeyArn"]]
+        [
+            "attach",
+            *("--user-pool-id", outputs["UserPoolId"]),
+            *("--function-arn", outputs["FunctionArn"]),
+            *("--kms-key-arn", outputs["KmsKeyArn"]),
+        ]
     )
 
     assert status == 0
@@ -193,8 +197,12 @@ def test_attach_to_a_function_of_another_stack_warns_about_the_permission(
     stranger = create_function("not-from-the-stack")
 
     status = main(
-        ["attach", "--user-pool-id", deployed.pool_id, "--function-arn", stranger]
-        + ["--kms-key-arn", deployed.outputs["KmsKeyArn"]]
+        [
+            "attach",
+            *("--user-pool-id", deployed.pool_id),
+            *("--function-arn", stranger),
+            *("--kms-key-arn", deployed.outputs["KmsKeyArn"]),
+        ]
     )
 
     assert status == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from cfnlint.api import ManualArgs, lint_file
@@ -74,9 +73,9 @@ def test_the_role_holds_no_wildcards() -> None:
 
     assert statements, "the role grants nothing?"
     for statement in statements:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [
-            statement["Action"]
-        ]
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
         assert all("*" not in action for action in actions), statement
         resources = statement["Resource"]
         assert resources != "*" and "*" not in (resources if isinstance(resources, list) else [])
@@ -126,7 +125,9 @@ def test_the_key_is_symmetric_and_the_pool_administrator_may_create_grants() -> 
     ]
     assert "kms:CreateGrant" in grant["Action"]
     assert grant["Principal"] == {"AWS": {"Ref": "PoolAdministratorArn"}}
-    [cognito] = [s for s in statements if s.get("Principal") == {"Service": "cognito-idp.amazonaws.com"}]
+    [cognito] = [
+        s for s in statements if s.get("Principal") == {"Service": "cognito-idp.amazonaws.com"}
+    ]
     assert cognito["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
 
 
@@ -184,7 +185,8 @@ def test_alarms_watch_failed_emails_function_errors_and_the_queue() -> None:
         else:
             by_metric[f"{props['Namespace']}/{props['MetricName']}"] = props
 
-    failed = by_metric[f"SELECT SUM(EmailsFailed) FROM {NAMESPACE}"]
+    # a CloudWatch Metrics Insights query, not SQL sent to any database
+    failed = by_metric[f"SELECT SUM(EmailsFailed) FROM {NAMESPACE}"]  # noqa: S608
     assert failed["Threshold"] == 1
     errors = by_metric["AWS/Lambda/Errors"]
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "SenderFunction"}}]
@@ -207,4 +209,3 @@ def test_outputs_give_what_the_next_steps_need() -> None:
         "ReplayCommand",
     } <= set(outputs)
     assert outputs["AttachCommand"]["Condition"] == "NotCreateUserPool"
-
