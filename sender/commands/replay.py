@@ -33,19 +33,40 @@ def original_event(body: str) -> dict[str, Any] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Receive, invoke asynchronously, delete; bounded by ``--max``."""
+    """Replay with clients from the usual boto3 configuration."""
     import boto3
 
     session = boto3.session.Session(region_name=args.region)
-    sqs = session.client("sqs")
-    lambda_client = session.client("lambda")
+    replayed, skipped = replay(
+        session.client("sqs"),
+        session.client("lambda"),
+        queue_url=args.queue_url,
+        function_arn=args.function_arn,
+        limit=args.max,
+        dry_run=args.dry_run,
+    )
+    print(f"{replayed} event(s) {'listed' if args.dry_run else 'replayed'}, {skipped} skipped")
+    return 0
+
+
+def replay(
+    sqs: Any,
+    lambda_client: Any,
+    *,
+    queue_url: str,
+    function_arn: str,
+    limit: int,
+    dry_run: bool = False,
+) -> tuple[int, int]:
+    """Receive, invoke asynchronously, delete; at most ``limit`` messages. Messages that are
+    not replayed (dry run, not a failure record) are made visible again at the end."""
     replayed = skipped = 0
     seen: set[str] = set()
-    while replayed + skipped < args.max:
-        batch = min(10, args.max - replayed - skipped)
+    release: list[str] = []
+    while replayed + skipped < limit:
         messages = sqs.receive_message(
-            QueueUrl=args.queue_url,
-            MaxNumberOfMessages=batch,
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, limit - replayed - skipped),
             VisibilityTimeout=300,
             WaitTimeSeconds=0,
         ).get("Messages", [])
@@ -57,28 +78,25 @@ def run(args: argparse.Namespace) -> int:
             event = original_event(message["Body"])
             if event is None:
                 skipped += 1
+                release.append(message["ReceiptHandle"])
                 print(
                     f"skipped {message['MessageId']}: not a Lambda failure record", file=sys.stderr
                 )
                 continue
             print(
-                f"{'would replay' if args.dry_run else 'replay'} {message['MessageId']}: "
+                f"{'would replay' if dry_run else 'replay'} {message['MessageId']}: "
                 f"{event['triggerSource']} for pool {event.get('userPoolId')}"
             )
-            if args.dry_run:
-                sqs.change_message_visibility(
-                    QueueUrl=args.queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=0,
-                )
-                replayed += 1
+            replayed += 1
+            if dry_run:
+                release.append(message["ReceiptHandle"])
                 continue
             lambda_client.invoke(
-                FunctionName=args.function_arn,
+                FunctionName=function_arn,
                 InvocationType="Event",
                 Payload=json.dumps(event).encode("utf-8"),
             )
-            sqs.delete_message(QueueUrl=args.queue_url, ReceiptHandle=message["ReceiptHandle"])
-            replayed += 1
-    print(f"{replayed} event(s) {'listed' if args.dry_run else 'replayed'}, {skipped} skipped")
-    return 0
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    for handle in release:
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return replayed, skipped
