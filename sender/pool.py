@@ -59,7 +59,8 @@ class Plan:
     @property
     def kept(self) -> int:
         """How many settings the update sends back unchanged."""
-        return len(flatten(self.request)) - len(self.changes)
+        changed = {c.path for c in self.changes}
+        return sum(1 for path in flatten(self.request) if path not in changed)
 
 
 def update_request(pool: Mapping[str, Any], input_shape: StructureShape) -> dict[str, Any]:

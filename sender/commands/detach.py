@@ -49,6 +49,9 @@ def apply_plan(pool_editor: PoolEditor, plan: Plan, *, dry_run: bool, verb: str)
     if dry_run:
         print("dry run: the pool was not changed")
         return 0
+    if not plan.changes:
+        print("nothing to change: the pool is already configured so")
+        return 0
     try:
         pool_editor.apply(plan)
     except PoolError as err:

@@ -265,3 +265,16 @@ def test_update_request_follows_the_service_model(pool: Existing) -> None:
 def _update_shape() -> Any:
     model = boto3.client("cognito-idp").meta.service_model
     return model.operation_model("UpdateUserPool").input_shape
+
+
+def test_attaching_twice_changes_nothing_the_second_time(
+    pool: Existing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert attach(pool) == 0
+    once = pool.describe()
+    capsys.readouterr()
+
+    assert attach(pool) == 0
+
+    assert pool.describe() == once
+    assert "nothing to change" in capsys.readouterr().out
