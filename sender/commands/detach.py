@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from sender.pool import Plan, PoolEditor, PoolError
+if TYPE_CHECKING:
+    from sender.pool import Plan, PoolEditor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, show, apply, verify."""
+    from sender.pool import PoolError
+
     try:
         pool_editor = editor(args.region)
         plan = pool_editor.plan_detach(args.user_pool_id)
@@ -32,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
 def editor(region: str | None) -> PoolEditor:
     """A pool editor with clients from the usual boto3 configuration."""
     import boto3
+
+    from sender.pool import PoolEditor
 
     session = boto3.session.Session(region_name=region)
     return PoolEditor(
@@ -52,6 +58,8 @@ def apply_plan(pool_editor: PoolEditor, plan: Plan, *, dry_run: bool, verb: str)
     if not plan.changes:
         print("nothing to change: the pool is already configured so")
         return 0
+    from sender.pool import PoolError
+
     try:
         pool_editor.apply(plan)
     except PoolError as err:
