@@ -278,3 +278,19 @@ def test_attaching_twice_changes_nothing_the_second_time(
 
     assert pool.describe() == once
     assert "nothing to change" in capsys.readouterr().out
+
+
+def test_the_deprecated_validity_days_are_dropped_only_beside_their_replacement() -> None:
+    shape = _update_shape()
+    legacy = {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7}
+    base = {"Id": "eu-west-1_X", "Name": "p", "AdminCreateUserConfig": legacy}
+    with_replacement = {
+        **base,
+        "Policies": {"PasswordPolicy": {"MinimumLength": 8, "TemporaryPasswordValidityDays": 7}},
+    }
+
+    kept = update_request(base, shape)["AdminCreateUserConfig"]
+    dropped = update_request(with_replacement, shape)["AdminCreateUserConfig"]
+    assert "UnusedAccountValidityDays" in kept
+    assert "UnusedAccountValidityDays" not in dropped
+    assert legacy["UnusedAccountValidityDays"] == 7, "the described pool is not mutated"
