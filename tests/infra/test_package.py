@@ -1,5 +1,8 @@
 """The Lambda bundle: built once per session for x86_64 (pip fetches the wheels from the
-package index), unzipped, and imported by a fresh interpreter that sees only the bundle."""
+package index), unzipped, and imported by a fresh interpreter that sees only the bundle.
+
+The bundle targets the Python running the tests, so that interpreter can import it and compile
+its .pyc; ``make package`` targets the template's runtime (3.13) the same way."""
 
 from __future__ import annotations
 
