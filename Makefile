@@ -8,8 +8,10 @@ CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 8025
+ARCH ?= x86_64
+LAMBDA_PYTHON ?= 3.13
 
-.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean
+.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
 
 setup: $(STAMP) $(COMPILED)
 
@@ -37,6 +39,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint infra/template.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -54,6 +57,10 @@ snapshots: setup
 
 preview: setup
 	$(BIN)/cognito-sender preview --host $(HOST) --port $(PORT)
+
+# The Lambda zip that infra/template.yaml deploys (build/lambda.zip); see infra/README.md.
+package: setup
+	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info $(COMPILED)

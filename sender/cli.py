@@ -12,6 +12,10 @@ from types import ModuleType
 # verb -> module; a module documents itself through its docstring's first line.
 COMMANDS: dict[str, str] = {
     "simulate": "sender.commands.simulate",
+    "package": "sender.commands.package",
+    "attach": "sender.commands.attach",
+    "detach": "sender.commands.detach",
+    "replay": "sender.commands.replay",
 }
 
 
