@@ -47,7 +47,7 @@ pytest: setup system-deps
 check: setup
 	$(BIN)/cognito-sender check
 
-test: setup system-deps lint typecheck pytest
+test: setup system-deps lint typecheck check pytest
 
 snapshots: setup
 	$(BIN)/pytest tests/snapshots --snapshot-update

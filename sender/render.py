@@ -47,7 +47,7 @@ LITERAL_FIELDS = frozenset({"kind", "lang", "dir", "brand", "colors", "alert.act
 # ASCII letters and digits only: Jinja, MRML and css-inline pass it through untouched.
 _TOKEN = re.compile(r"@@V(\d+)@@")
 # Zero-width filler after the preheader, so inbox previews do not run on into the body text.
-PREHEADER_FILLER = Markup("&#847;&zwnj;&nbsp;" * 60)
+PREHEADER_FILLER = Markup("&#847;&zwnj;&nbsp;" * 60)  # noqa: S704 - a constant, no input
 
 
 @dataclass(frozen=True)
