@@ -34,7 +34,7 @@ def delete(path: str) -> Breaker:
 
 
 CODE_TEXT = "    {{ code }}\n"
-INTRO = "<mj-text>{{ common.greeting(user.name) }}</mj-text>"
+INTRO = "<mj-text>{{ ui.greeting(user.name) }}</mj-text>"
 BROKEN: dict[str, tuple[Breaker, str, str]] = {
     # rule: (how to break the shipped templates, file the finding must name, severity)
     "template_syntax": (
