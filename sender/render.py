@@ -234,8 +234,29 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates shared by every locale's environment in the process: a template is
+    compiled once, not once per locale. Keys include the source's checksum, so an edited
+    template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
 def _environment(templates_dir: Path, translations: gettext.NullTranslations) -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=_BYTECODE,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=_autoescape,  # noqa: S701 - on for .mjml/.html, off for text parts
         undefined=jinja2.StrictUndefined,
