@@ -28,7 +28,7 @@ compile: $(COMPILED)
 # Extract every string from the templates, merge it into each catalog, compile.
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -w 100 -o $(LOCALES)/messages.pot templates
-	$(BIN)/pybabel update --no-fuzzy-matching -w 100 -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -w 100 -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 system-deps:
