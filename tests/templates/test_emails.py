@@ -251,3 +251,13 @@ def test_render_and_export_verbs(
             for locale in LOCALES:
                 assert f'href="{kind.value}/{locale}/{name}.html"' in index
                 assert (site / kind.value / locale / f"{name}.txt").is_file()
+
+
+def test_untrusted_alert_and_username_values_are_validated_before_use() -> None:
+    alert = WB.compose(WB.sample(EmailKind.SECURITY_ALERT, "hostile"), "en").email
+    assert "IP address:" not in alert.text  # "203.0.113.7<br>" is not an IP address
+    assert "When:" in alert.text and "Device:" in alert.text
+    invitation = WB.compose(WB.sample(EmailKind.INVITATION, "hostile"), "en").email
+    # A username longer than Cognito allows never reaches a link.
+    assert "https://app.example.com/sign-in?username=\n" in invitation.text
+    assert "u" * 129 not in invitation.text
