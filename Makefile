@@ -29,8 +29,8 @@ compile: $(COMPILED)
 
 # Extract every string from the templates, merge it into each catalog, compile.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES)/messages.pot templates
-	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -w 100 -o $(LOCALES)/messages.pot templates
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -w 100 -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 system-deps:
@@ -50,7 +50,7 @@ pytest: setup system-deps
 check: setup
 	$(BIN)/cognito-sender check
 
-test: setup system-deps lint typecheck pytest
+test: setup system-deps lint typecheck check pytest
 
 snapshots: setup
 	$(BIN)/pytest tests/snapshots --snapshot-update

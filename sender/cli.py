@@ -12,6 +12,9 @@ from types import ModuleType
 # verb -> module; a module documents itself through its docstring's first line.
 COMMANDS: dict[str, str] = {
     "simulate": "sender.commands.simulate",
+    "check": "sender.commands.check",
+    "render": "sender.commands.render",
+    "export": "sender.commands.export",
     "package": "sender.commands.package",
     "attach": "sender.commands.attach",
     "detach": "sender.commands.detach",
