@@ -8,8 +8,10 @@ CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 8025
+ARCH ?= x86_64
+LAMBDA_PYTHON ?= 3.13
 
-.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean
+.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
 
 setup: $(STAMP) $(COMPILED)
 
@@ -27,8 +29,8 @@ compile: $(COMPILED)
 
 # Extract every string from the templates, merge it into each catalog, compile.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES)/messages.pot templates
-	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -w 100 -o $(LOCALES)/messages.pot templates
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -w 100 -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 system-deps:
@@ -37,6 +39,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint infra/template.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -47,13 +50,17 @@ pytest: setup system-deps
 check: setup
 	$(BIN)/cognito-sender check
 
-test: setup system-deps lint typecheck pytest
+test: setup system-deps lint typecheck check pytest
 
 snapshots: setup
 	$(BIN)/pytest tests/snapshots --snapshot-update
 
 preview: setup
 	$(BIN)/cognito-sender preview --host $(HOST) --port $(PORT)
+
+# The Lambda zip that infra/template.yaml deploys (build/lambda.zip); see infra/README.md.
+package: setup
+	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info $(COMPILED)

@@ -13,6 +13,13 @@ from types import ModuleType
 COMMANDS: dict[str, str] = {
     "simulate": "sender.commands.simulate",
     "preview": "preview.command",
+    "check": "sender.commands.check",
+    "render": "sender.commands.render",
+    "export": "sender.commands.export",
+    "package": "sender.commands.package",
+    "attach": "sender.commands.attach",
+    "detach": "sender.commands.detach",
+    "replay": "sender.commands.replay",
 }
 
 

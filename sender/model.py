@@ -6,6 +6,7 @@ comes from here, after validation; ``clientMetadata`` contributes nothing but th
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from typing import Any
@@ -17,6 +18,8 @@ from sender.event import EmailKind, SenderEvent
 from sender.i18n import LocaleInfo
 
 MAX_NAME = 64
+# Cognito usernames are at most 128 characters; anything longer never goes into a link.
+MAX_USERNAME = 128
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _ATO_ACTIONS = frozenset({"BLOCK", "NO_ACTION", "MFA", "MFA_IF_CONFIGURED", "MFA_REQUIRED"})
 
@@ -48,7 +51,10 @@ def build_model(
         "temporary_password": code if kind is EmailKind.INVITATION else None,
         "validity_minutes": brand.validity_minutes.get(kind.value),
         "action_url": brand.link(
-            kind.value, username=sign_in_name, code=code or "", email=recipient
+            kind.value,
+            username=sign_in_name if len(sign_in_name) <= MAX_USERNAME else "",
+            code=code or "",
+            email=recipient,
         ),
         "alert": _alert(attrs) if kind is EmailKind.SECURITY_ALERT else None,
     }
@@ -69,13 +75,20 @@ def _https(value: str | None) -> str | None:
     return value if parts.scheme == "https" and parts.netloc and " " not in value else None
 
 
+def _ip(value: str | None) -> str:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return ""
+
+
 def _alert(attrs: Any) -> dict[str, Any]:
     action = attrs.get("ACCOUNT_TAKE_OVER_ACTION", "")
     city = display_text(attrs.get("CITY") or "")
     country = display_text(attrs.get("COUNTRY") or "")
     return {
         "login_time": display_text(attrs.get("LOGIN_TIME") or "", limit=80),
-        "ip_address": display_text(attrs.get("IP_ADDRESS") or "", limit=45),
+        "ip_address": _ip(attrs.get("IP_ADDRESS")),
         "location": ", ".join(p for p in (city, country) if p),
         "device": display_text(attrs.get("DEVICE_NAME") or "", limit=80),
         "action": action if action in _ATO_ACTIONS else "NO_ACTION",

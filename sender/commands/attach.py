@@ -1,0 +1,34 @@
+"""Wire an existing user pool to the sender (CustomEmailSender + KMSKeyID), keeping every
+other pool setting; the pool is read back and checked after the update."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The verb's options."""
+    parser.add_argument("--user-pool-id", required=True, help="e.g. eu-west-1_AbCdEf123")
+    parser.add_argument("--function-arn", required=True, help="the sender function's ARN")
+    parser.add_argument(
+        "--kms-key-arn", required=True, help="the symmetric key's ARN (not an alias)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the change and stop before updating"
+    )
+    parser.add_argument("--region", help="AWS region (default: the usual boto3 resolution)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan, show, apply, verify."""
+    from sender.commands.detach import apply_plan, editor
+    from sender.pool import PoolError
+
+    try:
+        pool_editor = editor(args.region)
+        plan = pool_editor.plan_attach(args.user_pool_id, args.function_arn, args.kms_key_arn)
+    except PoolError as err:
+        print(f"cognito-sender attach: {err}", file=sys.stderr)
+        return 1
+    return apply_plan(pool_editor, plan, dry_run=args.dry_run, verb="attach")

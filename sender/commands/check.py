@@ -1,0 +1,62 @@
+"""Check every email kind × locale × sample: render errors, leftovers, size, links, alt text,
+lang, translations and subject length; exits non-zero on any error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sender.config import DEFAULT_TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from sender.checks import Finding
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The verb's options."""
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=DEFAULT_TEMPLATES_DIR,
+        help="templates folder (default: the project's)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every rule; print a table (or JSON); 1 if any error was found."""
+    from sender.checks import check_all, has_errors
+
+    findings = check_all(args.templates)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if args.json:
+        json.dump(
+            {"errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print()
+    else:
+        print(table(findings))
+        print(f"{errors} error(s), {warnings} warning(s) in {args.templates}")
+    return 1 if has_errors(findings) else 0
+
+
+def table(findings: list[Finding]) -> str:
+    """The findings as an aligned, human-readable table."""
+    if not findings:
+        return "every email passes every rule"
+    rows = [("SEVERITY", "RULE", "FILE", "EMAIL", "REASON")]
+    for f in findings:
+        email = "/".join(x for x in (f.kind, f.locale, f.sample) if x) or "-"
+        rows.append((f.severity, f.rule, f.file, email, f.message))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        for row in rows
+    )

@@ -1,0 +1,53 @@
+"""Render one email (a kind, a locale, a sample) as HTML, text or the whole .eml message."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.event import EmailKind
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The verb's options."""
+    parser.add_argument("kind", choices=[k.value for k in EmailKind], help="the email kind")
+    parser.add_argument("--locale", default="en", help="catalog locale (default en)")
+    parser.add_argument("--sample", default="default", help="sample scenario (default 'default')")
+    parser.add_argument(
+        "--part",
+        choices=("html", "text", "eml"),
+        default="html",
+        help="what to print (default html)",
+    )
+    parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    parser.add_argument(
+        "--templates", type=Path, default=DEFAULT_TEMPLATES_DIR, help="templates folder"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compose the sample through the Lambda's pipeline and print the part asked for."""
+    from sender.errors import SenderError
+    from sender.mime import to_bytes
+    from sender.samples import Workbench
+
+    try:
+        wb = Workbench(args.templates)
+        composed = wb.compose(wb.sample(EmailKind(args.kind), args.sample), args.locale)
+    except (SenderError, KeyError) as err:
+        print(f"cognito-sender render: {err}", file=sys.stderr)
+        return 1
+    if args.part == "eml":
+        data = to_bytes(composed.message)
+    else:
+        body = composed.email.html if args.part == "html" else composed.email.text
+        data = body.encode("utf-8")
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
