@@ -43,7 +43,7 @@ LOCALES = [
     ("attribute", "de", "de"),
     ("attribute", "de-DE", "de"),
     ("metadata", "de", "de"),
-    ("metadata", "fr-FR", "en"),  # no catalog: falls back to the default
+    ("metadata", "tlh", "en"),  # no catalog: falls back to the default
     (None, None, "en"),
 ]
 
@@ -174,7 +174,7 @@ def main() -> int:
         app = handler.get_app()
         clock = AwsClock()
         clock.attach(app.ses._client)
-        clock.attach(app.recipients._cognito)
+        clock.attach(app.recipients.client())
         sink = LineCounter()
         latencies: list[float] = []
         aws_times: list[float] = []
