@@ -54,6 +54,8 @@ def test_unknown_trigger_is_refused(harness: Harness, source: Any) -> None:
     run = harness.invoke(event, secrets=[CODE])
     error = assert_failed(run, EventError, "unknown_trigger")
     assert len(str(error)) < 1_000, "the bad value is named, but shortened"
+    assert run.errors[0]["trigger"] == "unknown"
+    assert run.metrics("EmailsFailed")[0]["trigger"] == "unknown"
 
 
 def _drop(event: dict[str, Any], *path: str) -> None:
