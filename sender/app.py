@@ -47,6 +47,9 @@ def build_app(config: Config | None = None) -> App:
     # models and endpoint data are loaded once, not once per session. Plain botocore, because
     # boto3 adds nothing the sender uses and importing it costs a cold start ~0.1 s.
     session = botocore.session.Session()
+    # Also the Encryption SDK's KMS client: standard retries and the same timeouts, instead of
+    # botocore's legacy defaults (five attempts, 60 s read timeout).
+    session.set_default_client_config(BOTO_CONFIG)
     catalogs = Catalogs(config.templates_dir)
 
     def cognito() -> CognitoIdentityProviderClient:

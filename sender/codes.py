@@ -81,6 +81,10 @@ class CodeDecryptor:
         events.register("after-call-error.kms.Decrypt", self._after_kms_error)
         self._provider = StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
 
+    def kms_clients(self) -> list[Any]:
+        """The KMS clients the SDK built, for instrumentation (event hooks, timing)."""
+        return list(self._provider._regional_clients.values())
+
     def _after_kms_call(self, *, http_response: Any, parsed: Any, **_kwargs: Any) -> None:
         if getattr(http_response, "status_code", 200) >= 300:
             self._kms_failure = ClientError(parsed, "Decrypt")

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 
 import boto3
-import botocore.session
 import pytest
 from botocore.exceptions import ConnectTimeoutError
 
 from sender import handler, localaws
-from sender.codes import CodeDecryptor
 from sender.errors import DecryptError, EventError
 from sender.event import Trigger
 from tests.faults.conftest import Harness, Injector, assert_failed, assert_sent, json_error
 
 CODE = "739146"
+STANDARD_MODE_ATTEMPTS = 4  # sender.app.BOTO_CONFIG: three retries
 PASSWORD = "Tmp<Pw>&9!zQ"
 
 
 def _with_kms_hook(harness: Harness, hook: Injector) -> None:
-    """Give the handler a decryptor whose Encryption SDK KMS client carries ``hook``."""
-    session = botocore.session.Session()
-    session.get_component("event_emitter").register_first("before-send.kms.Decrypt", hook)
-    app = handler.get_app()
-    decryptor = CodeDecryptor(app.config.kms_key_arn, botocore_session=session)
-    handler._app = dataclasses.replace(app, decryptor=decryptor)
+    """Hook the KMS client the Encryption SDK built inside the handler's app."""
+    [kms] = handler.get_app().decryptor.kms_clients()
+    assert kms.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
+    harness.inject(kms, "Decrypt", hook)
 
 
 def _kms_error(code: str, message: str, status: int = 400) -> Injector:
@@ -74,7 +70,7 @@ def test_kms_throttling_is_retried_then_raised(harness: Harness) -> None:
     _with_kms_hook(harness, hook)
     run = harness.invoke(harness.aws.event(Trigger.FORGOT_PASSWORD, CODE), secrets=[CODE])
     assert_failed(run, DecryptError, "kms_throttled")
-    assert hook.attempts > 1, "botocore retries throttling before giving up"
+    assert hook.attempts == STANDARD_MODE_ATTEMPTS, "standard mode, as for SES"
     assert len(run.backoffs) == hook.attempts - 1
 
 
@@ -94,7 +90,7 @@ def test_kms_connect_timeout_is_retried_then_raised(harness: Harness) -> None:
     _with_kms_hook(harness, hook)
     run = harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE])
     assert_failed(run, DecryptError, "kms_unreachable")
-    assert hook.attempts > 1
+    assert hook.attempts == STANDARD_MODE_ATTEMPTS
 
 
 def test_code_under_another_key_is_wrong_key(harness: Harness) -> None:
