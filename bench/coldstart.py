@@ -6,7 +6,9 @@ floor every Python function using KMS through the Encryption SDK pays anyway.
 Each run is a fresh interpreter. Measured inside it, from its first statement:
 - sender: ``import sender.handler``, then ``get_app()`` (configuration, clients, key provider,
   catalogs, templates), then the first invocation against a real moto_server;
-- floor: ``import boto3, aws_encryption_sdk``.
+- floor: ``import boto3, aws_encryption_sdk``;
+- floor with clients: the floor plus the Encryption SDK client, its strict KMS provider and an
+  SES client, built the usual way: what any sender must build before its first email.
 Also ``python -X importtime`` totals (sum of every module's self time) for both imports, and
 the wall time of each whole process. Medians over the runs; the budget is 1.25x the floor.
 """
@@ -52,6 +54,23 @@ t0 = time.perf_counter()
 import boto3, aws_encryption_sdk
 t1 = time.perf_counter()
 print(json.dumps({"import": t1 - t0}))
+"""
+
+# What any hand-written sender must build before its first email, written the usual way: the
+# floor's imports plus an Encryption SDK client, its strict KMS provider and an SES client.
+FLOOR_WITH_CLIENTS = """
+import json, os, time
+t0 = time.perf_counter()
+import boto3, aws_encryption_sdk
+t1 = time.perf_counter()
+from aws_encryption_sdk import CommitmentPolicy, StrictAwsKmsMasterKeyProvider
+sdk = aws_encryption_sdk.EncryptionSDKClient(
+    commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT
+)
+provider = StrictAwsKmsMasterKeyProvider(key_ids=[os.environ["KMS_KEY_ARN"]])
+ses = boto3.client("sesv2")
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "build": t2 - t1}))
 """
 
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|", re.M)
@@ -140,8 +159,10 @@ def main() -> int:
         # One discarded run of each, so every .pyc exists (Lambda ships them compiled).
         run_python(SENDER, str(event_file), env=env)
         run_python(FLOOR, env=env)
+        run_python(FLOOR_WITH_CLIENTS, env=env)
 
         sender_runs, floor_runs, sender_walls, floor_walls = [], [], [], []
+        clients_runs = []
         sender_it, floor_it = [], []
         for i in range(args.runs):
             # Interleaved, so a noisy neighbour hurts both sides alike.
@@ -151,6 +172,7 @@ def main() -> int:
             figures, wall = run_python(FLOOR, env=env)
             floor_runs.append(figures)
             floor_walls.append(wall)
+            clients_runs.append(run_python(FLOOR_WITH_CLIENTS, env=env)[0])
             sender_it.append(importtime_total("import sender.handler", env))
             floor_it.append(importtime_total("import boto3, aws_encryption_sdk", env))
             print(f"  run {i + 1}/{args.runs}", file=sys.stderr)
@@ -160,6 +182,7 @@ def main() -> int:
     s_import = med([r["import"] for r in sender_runs])
     s_ready = med([r["import"] + r["build"] for r in sender_runs])
     s_first = med([r["import"] + r["build"] + r["first"] for r in sender_runs])
+    floor_clients = med([r["import"] + r["build"] for r in clients_runs])
     figures = {
         "runs": args.runs,
         "python": sys.version.split()[0],
@@ -168,9 +191,11 @@ def main() -> int:
         "sender_build_app_ms": round(med([r["build"] for r in sender_runs]) * 1e3, 1),
         "sender_first_invocation_ms": round(med([r["first"] for r in sender_runs]) * 1e3, 1),
         "sender_second_invocation_ms": round(med([r["second"] for r in sender_runs]) * 1e3, 1),
+        "floor_with_clients_ms": round(floor_clients * 1e3, 1),
         "ratio_import": round(s_import / floor, 3),
         "ratio_import_and_build": round(s_ready / floor, 3),
         "ratio_import_build_first_invocation": round(s_first / floor, 3),
+        "ratio_import_and_build_vs_floor_with_clients": round(s_ready / floor_clients, 3),
         "importtime_sender_ms": round(med(sender_it) * 1e3, 1),
         "importtime_floor_ms": round(med(floor_it) * 1e3, 1),
         "importtime_ratio": round(med(sender_it) / med(floor_it), 3),
