@@ -79,6 +79,7 @@ class Run:
     sent: list[EmailMessage]
     secrets: tuple[str, ...]
     backoffs: list[float] = field(default_factory=list)
+    loggers: list[str] = field(default_factory=list)
 
     @property
     def json_lines(self) -> list[dict[str, Any]]:
@@ -148,6 +149,7 @@ class Harness:
             sent=self.aws.sent()[before:],
             secrets=tuple(s for s in secrets if s),
             backoffs=list(self._backoffs),
+            loggers=[record.name for record in self._caplog.records],
         )
 
 
@@ -197,6 +199,8 @@ def assert_failed(
     assert failed[0]["EmailsFailed"] in (1, 1.0, [1], [1.0])
     assert run.metrics("EmailsSent") == []
     assert len(run.sent) == sent, f"{len(run.sent)} messages sent, expected {sent}"
+    # The Encryption SDK's own failure records (tracebacks, "Error on closing") stay out.
+    assert not [n for n in run.loggers if n.startswith("aws_encryption_sdk")]
     assert_no_secret(run)
     return run.error
 
