@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
-import boto3
+import botocore.session
 from botocore.config import Config as BotoConfig
 
 from sender.brand import Brand, load_brand
@@ -15,8 +16,12 @@ from sender.recipient import RecipientResolver
 from sender.render import Renderer
 from sender.ses import SesSender
 
-# Standard mode retries throttling and 5xx with backoff; timeouts keep a stuck call from
-# eating the whole invocation.
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_sesv2 import SESV2Client
+
+# Standard mode retries throttling, 5xx and connection errors with backoff; max_attempts counts
+# retries (four attempts in all). Timeouts keep a stuck call from eating the whole invocation.
 BOTO_CONFIG = BotoConfig(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
 )
@@ -38,17 +43,31 @@ class App:
 def build_app(config: Config | None = None) -> App:
     """Build every piece; configuration errors surface here, named."""
     config = config or Config.from_env()
-    session = boto3.session.Session()
+    # One botocore session for every client, the Encryption SDK's KMS client included: service
+    # models and endpoint data are loaded once, not once per session. Plain botocore, because
+    # boto3 adds nothing the sender uses and importing it costs a cold start ~0.1 s.
+    session = botocore.session.Session()
+    # Also the Encryption SDK's KMS client: standard retries and the same timeouts, instead of
+    # botocore's legacy defaults (five attempts, 60 s read timeout).
+    session.set_default_client_config(BOTO_CONFIG)
     catalogs = Catalogs(config.templates_dir)
+
+    def cognito() -> CognitoIdentityProviderClient:
+        # Only account-takeover alerts without an email attribute need it: built on first use.
+        return cast(
+            "CognitoIdentityProviderClient",
+            session.create_client("cognito-idp", config=BOTO_CONFIG),
+        )
+
     return App(
         config=config,
         brand=load_brand(config.templates_dir),
         catalogs=catalogs,
         renderer=Renderer(config.templates_dir, catalogs),
-        decryptor=CodeDecryptor(config.kms_key_arn),
-        recipients=RecipientResolver(session.client("cognito-idp", config=BOTO_CONFIG)),
+        decryptor=CodeDecryptor(config.kms_key_arn, botocore_session=session),
+        recipients=RecipientResolver(connect=cognito),
         ses=SesSender(
-            session.client("sesv2", config=BOTO_CONFIG),
+            cast("SESV2Client", session.create_client("sesv2", config=BOTO_CONFIG)),
             configuration_set=config.configuration_set,
         ),
     )

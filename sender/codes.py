@@ -9,9 +9,11 @@ import logging
 from typing import Any, Final
 
 import aws_encryption_sdk
+import botocore.session
 from aws_encryption_sdk import CommitmentPolicy, StrictAwsKmsMasterKeyProvider
 from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
 from botocore.exceptions import BotoCoreError, ClientError
+from cryptography.exceptions import InvalidSignature, InvalidTag
 
 from sender.errors import DecryptError
 from sender.event import SenderEvent, Trigger
@@ -69,20 +71,44 @@ class CodeDecryptor:
     def __init__(self, key_arn: str, *, botocore_session: Any = None) -> None:
         self._key_arn = key_arn
         self._client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=_POLICY)
-        kwargs: dict[str, Any] = {"key_ids": [key_arn]}
-        if botocore_session is not None:
-            kwargs["botocore_session"] = botocore_session
-        self._provider = StrictAwsKmsMasterKeyProvider(**kwargs)
+        session = botocore_session or botocore.session.Session()
+        # The SDK turns every KMS failure into a bare "Unable to decrypt any data key", losing
+        # the KMS error (access denied, throttled, disabled...). Its clients come from this
+        # session, so a hook on the session sees the real answer.
+        self._kms_failure: BaseException | None = None
+        events = session.get_component("event_emitter")
+        events.register("after-call.kms.Decrypt", self._after_kms_call)
+        events.register("after-call-error.kms.Decrypt", self._after_kms_error)
+        self._provider = StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
+
+    def kms_clients(self) -> list[Any]:
+        """The KMS clients the SDK built, for instrumentation (event hooks, timing)."""
+        return list(self._provider._regional_clients.values())
+
+    def _after_kms_call(self, *, http_response: Any, parsed: Any, **_kwargs: Any) -> None:
+        if getattr(http_response, "status_code", 200) >= 300:
+            self._kms_failure = ClientError(parsed, "Decrypt")
+
+    def _after_kms_error(self, *, exception: BaseException, **_kwargs: Any) -> None:
+        self._kms_failure = exception
 
     def decrypt(self, event: SenderEvent) -> Secret | None:
         """The event's plaintext code, or ``None`` for triggers that carry none."""
         if event.encrypted_code is None:
             return None
         blob = _b64decode(event.encrypted_code)
+        self._kms_failure = None
         try:
             plaintext, header = self._client.decrypt(source=blob, key_provider=self._provider)
+        except (InvalidSignature, InvalidTag) as err:
+            # A damaged body or signature: the SDK lets cryptography's own errors through.
+            raise DecryptError(
+                f"the code of {event.trigger.value} failed authentication "
+                f"({type(err).__name__}): it was altered or damaged",
+                reason="bad_ciphertext",
+            ) from err
         except AWSEncryptionSDKClientError as err:
-            reason, detail = _classify(err)
+            reason, detail = _classify(self._kms_failure or err)
             raise DecryptError(
                 f"could not decrypt the code of {event.trigger.value}: {detail}", reason=reason
             ) from err

@@ -10,7 +10,7 @@ from typing import Any
 from sender.app import App, build_app
 from sender.compose import compose
 from sender.errors import SenderError
-from sender.event import parse_event
+from sender.event import Trigger, parse_event
 from sender.mime import to_bytes
 from sender.observability import count, logger
 from sender.redact import mask_address
@@ -99,8 +99,9 @@ def send(raw_event: Any) -> Outcome:
 def _fail(
     reason: str, message: str, trigger: Any, request_id: str | None, *, permanent: bool | None
 ) -> None:
-    short = trigger.removeprefix("CustomEmailSender_") if isinstance(trigger, str) else "unknown"
-    short = short if short.isascii() and short.isalnum() and len(short) < 64 else "unknown"
+    # A metric dimension: only the known trigger names, so a stray event cannot mint new ones.
+    known = {t.value: t.short for t in Trigger}
+    short = known.get(trigger, "unknown") if isinstance(trigger, str) else "unknown"
     logger.error(
         "email not sent",
         extra={

@@ -20,16 +20,26 @@ _ADDRESS = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"
 )
 MAX_ADDRESS = 254
+_ADDRESS_RUN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{0,254}")
 
 
 def check_address(value: str) -> str:
     """A single, plain recipient address, or ``RecipientError`` saying why not."""
     if len(value) > MAX_ADDRESS or not _ADDRESS.match(value) or ".." in value:
         raise RecipientError(
-            f"recipient {mask_address(value)!r} is not a single plain email address",
+            f"recipient {_shown(value)} is not a single plain email address",
             reason="recipient_invalid",
         )
     return value
+
+
+def _shown(value: str) -> str:
+    # Masking the local part is not enough for a hostile value: "a@b.c, victim@evil.example"
+    # would still print the second address. Show the masked first address-like run only.
+    head = _ADDRESS_RUN.match(value)
+    shown = repr(mask_address(head.group(0) if head else ""))
+    rest = len(value) - (head.end() if head else 0)
+    return f"{shown} (+{rest} more characters)" if rest else shown
 
 
 def build_message(
@@ -53,7 +63,8 @@ def build_message(
         msg[key] = value
     msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    # After the bodies: set_content() clears every Content-* header.
+    # After add_alternative: turning the message multipart moves every Content-* header into
+    # the first part, where mail clients do not look for the message's language.
     msg["Content-Language"] = email.locale
     return msg
 

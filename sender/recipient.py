@@ -5,6 +5,7 @@ Nothing from ``clientMetadata`` is consulted: the caller of a Cognito API cannot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,10 +19,26 @@ if TYPE_CHECKING:
 
 
 class RecipientResolver:
-    """Finds the address; the Cognito client is only used when the event lacks one."""
+    """Finds the address; the Cognito client is only used when the event lacks one.
 
-    def __init__(self, cognito: CognitoIdentityProviderClient | None) -> None:
+    Give it a client, or ``connect`` to build one on first use (once per process): most
+    processes never need it, and creating it is a large share of a cold start.
+    """
+
+    def __init__(
+        self,
+        cognito: CognitoIdentityProviderClient | None = None,
+        *,
+        connect: Callable[[], CognitoIdentityProviderClient] | None = None,
+    ) -> None:
         self._cognito = cognito
+        self._connect = connect
+
+    def client(self) -> CognitoIdentityProviderClient | None:
+        """The Cognito client, built now if it has not been yet; ``None`` if there is none."""
+        if self._cognito is None and self._connect is not None:
+            self._cognito = self._connect()
+        return self._cognito
 
     def resolve(self, event: SenderEvent) -> str:
         """The recipient address, validated."""
@@ -31,12 +48,11 @@ class RecipientResolver:
         return check_address(address.strip())
 
     def _look_up(self, event: SenderEvent) -> str:
-        if self._cognito is None:
+        cognito = self.client()
+        if cognito is None:
             raise RecipientError("the event has no email attribute", reason="recipient_missing")
         try:
-            user = self._cognito.admin_get_user(
-                UserPoolId=event.user_pool_id, Username=event.user_name
-            )
+            user = cognito.admin_get_user(UserPoolId=event.user_pool_id, Username=event.user_name)
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "Unknown")
             raise RecipientError(
