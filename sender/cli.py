@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb, name in COMMANDS.items():
         module = _load(name)
-        doc = (module.__doc__ or verb).strip().splitlines()[0]
+        # The docstring's first paragraph, unwrapped, is the one-line help.
+        doc = " ".join((module.__doc__ or verb).strip().split("\n\n")[0].split())
         sub = subparsers.add_parser(verb, help=doc, description=module.__doc__)
         module.add_arguments(sub)
         sub.set_defaults(_module=module)
