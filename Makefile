@@ -13,9 +13,9 @@ LAMBDA_PYTHON ?= 3.13
 
 .PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
 
-ENDPOINTS := sender/data/endpoints.json
+BOTODATA := sender/data/botocore.json
 
-setup: $(STAMP) $(COMPILED) $(ENDPOINTS)
+setup: $(STAMP) $(COMPILED) $(BOTODATA)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,9 @@ $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(S
 
 compile: $(COMPILED)
 
-# botocore's endpoints.json trimmed to the sender's services (faster first client); a build
+# botocore's endpoints and models trimmed to the sender's operations (faster clients); a build
 # product like the catalogs, remade whenever the installed packages change.
-$(ENDPOINTS): $(STAMP) sender/botosession.py
+$(BOTODATA): $(STAMP) sender/botosession.py
 	$(BIN)/python -m sender.botosession $@
 
 # Extract every string from the templates, merge it into each catalog, compile.
@@ -70,4 +70,4 @@ package: setup
 	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(ENDPOINTS)
+	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(BOTODATA)

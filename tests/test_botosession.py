@@ -1,4 +1,5 @@
-"""The sender's botocore session: only its own services, endpoints from a trimmed copy."""
+"""The sender's botocore session: only its own services, endpoints and operation models read
+from a trimmed copy of botocore's data that must behave exactly like the full data."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
+from botocore.model import ServiceModel, Shape
 from botocore.regions import EndpointResolver
 
-from sender.botosession import SERVICES, ServiceLoader, new_session, write_trimmed_endpoints
+from sender.botosession import OPERATIONS, SERVICES, ServiceLoader, new_session, write_trimmed
 
 DATA = Path(botocore.__file__).parent / "data"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1")
@@ -21,13 +23,13 @@ REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-wes
 
 @pytest.fixture
 def trimmed(tmp_path: Path) -> Path:
-    out = tmp_path / "endpoints.json"
-    write_trimmed_endpoints(DATA, botocore.__version__, out)
+    out = tmp_path / "botocore.json"
+    write_trimmed(DATA, botocore.__version__, out)
     return out
 
 
-def full_endpoints() -> Any:
-    return botocore.session.Session().get_component("data_loader").load_data("endpoints")
+def plain_loader() -> Any:
+    return botocore.session.Session().get_component("data_loader")
 
 
 def outcome(
@@ -43,15 +45,15 @@ def outcome(
 
 
 def test_trimmed_endpoints_resolve_every_region_like_the_full_data(trimmed: Path) -> None:
-    data = ServiceLoader(SERVICES, trimmed=trimmed).trimmed_endpoints()
-    assert data is not None
-    full, small = EndpointResolver(full_endpoints()), EndpointResolver(data)
-    prefixes = {"kms", "email", "cognito-idp", "sesv2"}
+    data = ServiceLoader(trimmed=trimmed).load_data("endpoints")
+    full_data = plain_loader().load_data("endpoints")
+    assert len(data["partitions"][0]["services"]) < 10 < len(full_data["partitions"][0]["services"])
+    full, small = EndpointResolver(full_data), EndpointResolver(data)
     checked = 0
-    for partition in full_endpoints()["partitions"]:
+    for partition in full_data["partitions"]:
         for region in partition["regions"]:
             assert small.get_partition_for_region(region) == full.get_partition_for_region(region)
-            for prefix in prefixes:
+            for prefix in ("kms", "email", "cognito-idp", "sesv2"):
                 for fips in (False, True):
                     for dualstack in (False, True):
                         args = (prefix, region, fips, dualstack)
@@ -60,12 +62,51 @@ def test_trimmed_endpoints_resolve_every_region_like_the_full_data(trimmed: Path
     assert checked > 100
 
 
+def shape_tree(shape: Shape | None, depth: int = 0) -> Any:
+    """Everything botocore serializes and parses by: names, types, members, traits."""
+    if shape is None or depth > 12:
+        return None
+    tree: dict[str, Any] = {"name": shape.name, "type": shape.type_name}
+    tree["serialization"] = shape.serialization
+    tree["metadata"] = shape.metadata
+    for attr in ("members", "required_members"):
+        value = getattr(shape, attr, None)
+        if isinstance(value, dict):
+            tree[attr] = {k: shape_tree(v, depth + 1) for k, v in value.items()}
+        elif value is not None:
+            tree[attr] = list(value)
+    for attr in ("member", "key", "value"):
+        if hasattr(shape, attr):
+            tree[attr] = shape_tree(getattr(shape, attr), depth + 1)
+    return tree
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_trimmed_models_describe_the_senders_operations_exactly(
+    trimmed: Path, service: str
+) -> None:
+    small = ServiceModel(ServiceLoader(trimmed=trimmed).load_service_model(service, "service-2"))
+    full = ServiceModel(plain_loader().load_service_model(service, "service-2"))
+    assert small.operation_names == sorted(OPERATIONS[service])
+    assert len(full.operation_names) > len(small.operation_names)
+    assert small.metadata == full.metadata
+    for name in OPERATIONS[service]:
+        ours, theirs = small.operation_model(name), full.operation_model(name)
+        assert ours.http == theirs.http
+        assert ours.metadata == theirs.metadata
+        assert shape_tree(ours.input_shape) == shape_tree(theirs.input_shape)
+        assert shape_tree(ours.output_shape) == shape_tree(theirs.output_shape)
+        assert [shape_tree(e) for e in ours.error_shapes] == [
+            shape_tree(e) for e in theirs.error_shapes
+        ]
+
+
 @pytest.mark.parametrize("region", REGIONS)
 @pytest.mark.parametrize("service", SERVICES)
 def test_clients_match_those_of_a_plain_session(
     trimmed: Path, monkeypatch: pytest.MonkeyPatch, service: str, region: str
 ) -> None:
-    monkeypatch.setattr("sender.botosession.TRIMMED_ENDPOINTS", trimmed)
+    monkeypatch.setattr("sender.botosession.TRIMMED", trimmed)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     ours = new_session().create_client(service, region_name=region)
     plain = botocore.session.Session().create_client(service, region_name=region)
@@ -73,6 +114,10 @@ def test_clients_match_those_of_a_plain_session(
     assert ours.meta.region_name == plain.meta.region_name
     assert ours.meta.partition == plain.meta.partition
     assert ours.meta.config.signature_version == plain.meta.config.signature_version
+    for operation in OPERATIONS[service]:
+        method = botocore.xform_name(operation)
+        assert ours.meta.method_to_api_mapping[method] == operation
+        assert hasattr(ours, method)
 
 
 def test_only_the_senders_services_are_known() -> None:
@@ -84,24 +129,27 @@ def test_only_the_senders_services_are_known() -> None:
 
 
 def test_a_copy_made_from_another_botocore_is_ignored(tmp_path: Path) -> None:
-    stale = tmp_path / "endpoints.json"
-    write_trimmed_endpoints(DATA, "0.0.1", stale)
-    loader = ServiceLoader(SERVICES, trimmed=stale)
-    assert loader.trimmed_endpoints() is None
+    stale = tmp_path / "botocore.json"
+    write_trimmed(DATA, "0.0.1", stale)
+    loader = ServiceLoader(trimmed=stale)
+    assert loader.trimmed() is None
     assert "s3" in loader.load_data("endpoints")["partitions"][0]["services"]
+    assert "Encrypt" in loader.load_service_model("kms", "service-2")["operations"]
 
 
-def test_a_copy_for_other_services_is_ignored(tmp_path: Path) -> None:
-    other = tmp_path / "endpoints.json"
-    write_trimmed_endpoints(DATA, botocore.__version__, other, services=("kms",))
-    assert ServiceLoader(SERVICES, trimmed=other).trimmed_endpoints() is None
+def test_a_copy_for_other_operations_is_ignored(tmp_path: Path) -> None:
+    other = tmp_path / "botocore.json"
+    write_trimmed(DATA, botocore.__version__, other, operations={"kms": ("Decrypt",)})
+    assert ServiceLoader(trimmed=other).trimmed() is None
 
 
-def test_endpoints_from_a_custom_data_path_win(trimmed: Path, tmp_path: Path) -> None:
+def test_data_from_a_custom_data_path_wins(trimmed: Path, tmp_path: Path) -> None:
     custom = tmp_path / "models"
     custom.mkdir()
-    (custom / "endpoints.json").write_text(json.dumps(full_endpoints()), encoding="utf-8")
-    loader = ServiceLoader(SERVICES, trimmed=trimmed, extra_search_paths=[str(custom)])
-    assert loader.trimmed_endpoints() is None
+    (custom / "endpoints.json").write_text(
+        json.dumps(plain_loader().load_data("endpoints")), encoding="utf-8"
+    )
+    loader = ServiceLoader(trimmed=trimmed, extra_search_paths=[str(custom)])
+    assert loader.trimmed() is None
     _, path = loader.load_data_with_path("endpoints")
     assert path.startswith(str(custom))

@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sender.botosession import write_trimmed_endpoints
+from sender.botosession import write_trimmed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
@@ -119,7 +119,7 @@ def build(
         install_dependencies(runtime_dependencies(root), stage, arch=arch, python=python)
         prune(stage)
         copy_sources(root, stage)
-        trim_endpoints(stage)
+        trim_botocore_data(stage)
         if compiler is not None:
             compile_pyc(compiler, stage)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -190,15 +190,15 @@ def copy_sources(root: Path, stage: Path) -> None:
     )
 
 
-def trim_endpoints(stage: Path) -> None:
-    """``sender/data/endpoints.json`` made from the bundled botocore (the one the runtime
+def trim_botocore_data(stage: Path) -> None:
+    """``sender/data/botocore.json`` made from the bundled botocore (the one the runtime
     checks its version against), not the one of this machine."""
     init = (stage / "botocore" / "__init__.py").read_text(encoding="utf-8")
     found = _BOTOCORE_VERSION.search(init)
     if found is None:
-        raise PackageError("the bundled botocore has no __version__: cannot trim its endpoints")
-    write_trimmed_endpoints(
-        stage / "botocore" / "data", found.group(1), stage / "sender" / "data" / "endpoints.json"
+        raise PackageError("the bundled botocore has no __version__: cannot trim its data")
+    write_trimmed(
+        stage / "botocore" / "data", found.group(1), stage / "sender" / "data" / "botocore.json"
     )
 
 
