@@ -13,7 +13,9 @@ LAMBDA_PYTHON ?= 3.13
 
 .PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
 
-setup: $(STAMP) $(COMPILED)
+BOTODATA := sender/data/botocore.json
+
+setup: $(STAMP) $(COMPILED) $(BOTODATA)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,11 @@ $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(S
 	$(BIN)/pybabel compile --use-fuzzy -d $(LOCALES) -D messages -l $* 
 
 compile: $(COMPILED)
+
+# botocore's endpoints and models trimmed to the sender's operations (faster clients); a build
+# product like the catalogs, remade whenever the installed packages change.
+$(BOTODATA): $(STAMP) sender/botosession.py
+	$(BIN)/python -m sender.botosession $@
 
 # Extract every string from the templates, merge it into each catalog, compile.
 translations: $(STAMP)
@@ -63,4 +70,4 @@ package: setup
 	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info $(COMPILED)
+	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(BOTODATA)

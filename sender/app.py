@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-import botocore.session
 from botocore.config import Config as BotoConfig
 
+from sender.botosession import new_session
 from sender.brand import Brand, load_brand
 from sender.codes import CodeDecryptor
 from sender.config import Config
@@ -46,7 +46,7 @@ def build_app(config: Config | None = None) -> App:
     # One botocore session for every client, the Encryption SDK's KMS client included: service
     # models and endpoint data are loaded once, not once per session. Plain botocore, because
     # boto3 adds nothing the sender uses and importing it costs a cold start ~0.1 s.
-    session = botocore.session.Session()
+    session = new_session()
     # Also the Encryption SDK's KMS client: standard retries and the same timeouts, instead of
     # botocore's legacy defaults (five attempts, 60 s read timeout).
     session.set_default_client_config(BOTO_CONFIG)

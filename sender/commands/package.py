@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sender.botosession import write_trimmed
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
 DEFAULT_PYTHON = "3.13"  # the template's runtime
@@ -32,6 +34,7 @@ GLIBC_TAGS = ("manylinux2014", "manylinux_2_17", "manylinux_2_28", "manylinux_2_
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _DROP_DIST_INFO = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 _VERSION = re.compile(r"^3\.\d{1,2}$")
+_BOTOCORE_VERSION = re.compile(r"""^__version__ = ['"]([^'"]+)['"]""", re.M)
 
 
 class PackageError(Exception):
@@ -116,6 +119,7 @@ def build(
         install_dependencies(runtime_dependencies(root), stage, arch=arch, python=python)
         prune(stage)
         copy_sources(root, stage)
+        trim_botocore_data(stage)
         if compiler is not None:
             compile_pyc(compiler, stage)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +187,18 @@ def copy_sources(root: Path, stage: Path) -> None:
         templates,
         stage / "templates",
         ignore=shutil.ignore_patterns("samples", "*.pot", "__pycache__", ".*"),
+    )
+
+
+def trim_botocore_data(stage: Path) -> None:
+    """``sender/data/botocore.json`` made from the bundled botocore (the one the runtime
+    checks its version against), not the one of this machine."""
+    init = (stage / "botocore" / "__init__.py").read_text(encoding="utf-8")
+    found = _BOTOCORE_VERSION.search(init)
+    if found is None:
+        raise PackageError("the bundled botocore has no __version__: cannot trim its data")
+    write_trimmed(
+        stage / "botocore" / "data", found.group(1), stage / "sender" / "data" / "botocore.json"
     )
 
 

@@ -37,6 +37,7 @@ import sender.handler
 imported = time.perf_counter()
 app = sender.handler.get_app()
 built = time.perf_counter()
+from sender.botosession import ServiceLoader
 root = sys.path[0] or "."
 import os
 root = os.path.abspath(root)
@@ -55,6 +56,7 @@ print(json.dumps({
         and not os.path.isfile(importlib.util.cache_from_source(m.__file__))
     ),
     "locales": list(app.catalogs.locales),
+    "trimmed": ServiceLoader().trimmed() is not None,
 }))
 """.replace("THIRD_PARTY", repr(THIRD_PARTY))
 
@@ -109,6 +111,8 @@ def test_the_handler_imports_and_builds_from_the_bundle_alone(unzipped: Path) ->
     assert report["outside"] == []
     assert report["no_pyc"] == []
     assert "de" in report["locales"]
+    # Made from the bundled botocore, so the runtime uses it instead of botocore's full data.
+    assert report["trimmed"] is True
 
 
 def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
@@ -125,6 +129,7 @@ def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
 
     assert "sender/handler.py" in names
     assert "templates/brand.toml" in names
+    assert "sender/data/botocore.json" in names
     assert "templates/locales/de/LC_MESSAGES/messages.mo" in names
     assert any(n.startswith("templates/confirm_signup/") for n in names)
     assert not any("/samples/" in n or n.endswith(".pot") for n in names)

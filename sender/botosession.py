@@ -1,0 +1,194 @@
+"""The one botocore session of a process, with a data loader that only looks at the services
+and operations the sender uses.
+
+Creating the clients is most of what building the app costs, and much of it is work for
+services and operations the sender never calls: botocore lists every folder of its data path
+(~400 services) to check a name exists, parses ``endpoints.json`` (1.2 MB, every service in
+every partition) and parses each service's whole model (~120 operations for KMS, with their
+documentation). The loader here looks only at the named services' folders and, when there is
+a trimmed copy of that data made from this very botocore version (``sender/data/botocore.json``,
+a build product of ``make setup`` and of the Lambda bundle), reads the endpoints of those
+services and the models of the operations the sender calls from it instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import botocore
+import botocore.session
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import Loader
+
+# Every operation the sender calls, by service: the Encryption SDK's KMS Decrypt, the SES v2
+# send, and Cognito's user lookup for account-takeover alerts without an email attribute.
+OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "cognito-idp": ("AdminGetUser",),
+    "kms": ("Decrypt",),
+    "sesv2": ("SendEmail",),
+}
+SERVICES: Final = tuple(sorted(OPERATIONS))
+TRIMMED: Final = Path(__file__).parent / "data" / "botocore.json"
+_ENDPOINTS: Final = "endpoints"
+_MODEL: Final = "service-2"
+
+
+class ServiceLoader(Loader):
+    """Botocore's loader, except that it only knows a fixed set of services."""
+
+    def __init__(
+        self,
+        operations: Mapping[str, tuple[str, ...]] = OPERATIONS,
+        *,
+        trimmed: Path = TRIMMED,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._operations = {k: tuple(v) for k, v in operations.items()}
+        self._trimmed_path = trimmed
+        self._trimmed: dict[str, Any] | None = None
+        self._trimmed_read = False
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        found = []
+        for service in sorted(self._operations):
+            try:
+                self.list_api_versions(service, type_name)
+            except DataNotFoundError:
+                continue
+            found.append(service)
+        return found
+
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        if name == _ENDPOINTS:
+            trimmed = self.trimmed()
+            if trimmed is not None:
+                # The path botocore would report: the data is its own, only filtered.
+                return trimmed["endpoints"], os.path.join(self.BUILTIN_DATA_PATH, _ENDPOINTS)
+        found: tuple[Any, str] = super().load_data_with_path(name)
+        return found
+
+    def load_service_model(
+        self, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        if type_name == _MODEL:
+            trimmed = self.trimmed()
+            model = trimmed["models"].get(service_name) if trimmed is not None else None
+            if model is not None and api_version in (None, model["metadata"]["apiVersion"]):
+                return model
+        return super().load_service_model(service_name, type_name, api_version)
+
+    def trimmed(self) -> dict[str, Any] | None:
+        """The trimmed data, if made from this botocore for these operations, and nothing in
+        a custom data path (~/.aws/models, AWS_DATA_PATH) overrides botocore's own."""
+        if not self._trimmed_read:
+            self._trimmed_read = True
+            self._trimmed = self._read_trimmed()
+        return self._trimmed
+
+    def _read_trimmed(self) -> dict[str, Any] | None:
+        if not self._trimmed_path.is_file():
+            return None
+        for path in self.search_paths:
+            if path == self.BUILTIN_DATA_PATH:
+                continue
+            if self.file_loader.exists(os.path.join(path, _ENDPOINTS)):
+                return None
+            if any(os.path.isdir(os.path.join(path, s)) for s in self._operations):
+                return None
+        data: dict[str, Any] = json.loads(self._trimmed_path.read_bytes())
+        if data.get("botocore") != botocore.__version__:
+            return None
+        if {k: tuple(v) for k, v in data.get("operations", {}).items()} != self._operations:
+            return None
+        return data
+
+
+def new_session(
+    operations: Mapping[str, tuple[str, ...]] = OPERATIONS,
+) -> botocore.session.Session:
+    """A botocore session whose data loader only knows ``operations``' services."""
+    session = botocore.session.Session()
+    # The same search path as botocore's own loader: ~/.aws/models, then AWS_DATA_PATH.
+    data_path = session.get_config_variable("data_path")
+    extra = (
+        [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)]
+        if data_path
+        else []
+    )
+    loader = ServiceLoader(operations, trimmed=TRIMMED, extra_search_paths=extra)
+    session.register_component("data_loader", loader)
+    return session
+
+
+def trim_endpoints(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:
+    """``endpoints.json`` with every partition's services filtered to ``prefixes``."""
+    return {
+        **endpoints,
+        "partitions": [
+            {
+                **partition,
+                "services": {
+                    k: v for k, v in partition.get("services", {}).items() if k in prefixes
+                },
+            }
+            for partition in endpoints["partitions"]
+        ],
+    }
+
+
+def trim_model(model: dict[str, Any], operations: tuple[str, ...]) -> dict[str, Any]:
+    """A service model with only ``operations`` and the shapes they reach."""
+    kept = {name: model["operations"][name] for name in operations}
+    shapes: dict[str, Any] = {}
+    pending = [
+        ref["shape"]
+        for op in kept.values()
+        for ref in (op.get("input"), op.get("output"), *op.get("errors", ()))
+        if ref
+    ]
+    while pending:
+        name = pending.pop()
+        if name in shapes:
+            continue
+        shape = model["shapes"][name]
+        shapes[name] = shape
+        refs = [*shape.get("members", {}).values()]
+        refs += [shape[k] for k in ("member", "key", "value") if k in shape]
+        pending.extend(ref["shape"] for ref in refs)
+    return {**model, "operations": kept, "shapes": shapes}
+
+
+def write_trimmed(
+    data_dir: Path,
+    version: str,
+    out: Path,
+    operations: Mapping[str, tuple[str, ...]] = OPERATIONS,
+) -> None:
+    """Write the trimmed copy of botocore ``version``'s ``data_dir`` to ``out``."""
+    loader = Loader(extra_search_paths=[str(data_dir)], include_default_search_paths=False)
+    prefixes = set(operations)
+    models = {}
+    for service, names in operations.items():
+        model = loader.load_service_model(service, _MODEL)
+        prefixes.add(model["metadata"]["endpointPrefix"])
+        models[service] = trim_model(model, tuple(names))
+    document = {
+        "botocore": version,
+        "operations": {k: list(v) for k, v in operations.items()},
+        "endpoints": trim_endpoints(loader.load_data(_ENDPOINTS), prefixes),
+        "models": models,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    # make setup: the trimmed copy for the installed botocore.
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else TRIMMED
+    write_trimmed(Path(botocore.__file__).parent / "data", botocore.__version__, target)
