@@ -97,6 +97,12 @@
 
   const save = document.getElementById("save-sample");
   const statusLine = document.getElementById("save-status");
+  // Saving writes a sample file, and the live reload that follows replaces this page: the
+  // confirmation is carried across it so the user still sees where the sample went.
+  const SAVED = "preview-saved-status";
+  const carried = JSON.parse(sessionStorage.getItem(SAVED) || "null");
+  sessionStorage.removeItem(SAVED);
+  if (carried && Date.now() - carried.at < 10000) statusLine.textContent = carried.text;
   save.addEventListener("click", async () => {
     const name = document.getElementById("save-name").value.trim();
     const reply = await fetch("/email/" + save.dataset.kind + "/samples/" + encodeURIComponent(name), {
@@ -106,6 +112,7 @@
     if (!reply.ok) { showError(data.error || { message: String(data) }); statusLine.textContent = "Not saved."; return; }
     showError(null);
     statusLine.textContent = "Saved to templates/" + data.saved + ".";
+    sessionStorage.setItem(SAVED, JSON.stringify({ text: statusLine.textContent, at: Date.now() }));
     const url = new URL(window.location.href);
     url.searchParams.delete("draft");
     url.searchParams.set("sample", data.sample);
