@@ -140,14 +140,22 @@ def moto_server_process() -> Iterator[localaws.MotoServer]:
 
 
 @pytest.fixture
-def remote_aws(
+def moto_env(
     moto_server_process: localaws.MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> localaws.MotoServer:
+    """The moto_server, emptied, with every AWS client of the test pointed at it."""
+    moto_server_process.reset()
+    for key, value in moto_server_process.environment().items():
+        monkeypatch.setenv(key, value)
+    return moto_server_process
+
+
+@pytest.fixture
+def remote_aws(
+    moto_env: localaws.MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalAws]:
     """The handler and the Encryption SDK pointed at the real moto_server over HTTP."""
-    server = moto_server_process
-    server.reset()
-    for key, value in server.environment().items():
-        monkeypatch.setenv(key, value)
+    server = moto_env
     stack = localaws.provision()
     monkeypatch.setenv("KMS_KEY_ARN", stack.key_arn)
     monkeypatch.setenv("EMAIL_FROM", stack.email_from)

@@ -9,15 +9,13 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
-    parser.add_argument("--user-pool-id", required=True, help="e.g. eu-west-1_AbCdEf123")
+    from sender.commands.detach import add_pool_arguments
+
+    add_pool_arguments(parser)
     parser.add_argument("--function-arn", required=True, help="the sender function's ARN")
     parser.add_argument(
         "--kms-key-arn", required=True, help="the symmetric key's ARN (not an alias)"
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the change and stop before updating"
-    )
-    parser.add_argument("--region", help="AWS region (default: the usual boto3 resolution)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
+    add_pool_arguments(parser)
+
+
+def add_pool_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every pool-editing verb takes."""
     parser.add_argument("--user-pool-id", required=True, help="e.g. eu-west-1_AbCdEf123")
     parser.add_argument(
         "--dry-run", action="store_true", help="print the change and stop before updating"

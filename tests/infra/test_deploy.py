@@ -49,13 +49,7 @@ class Deployed:
 
 
 @pytest.fixture
-def deployed(
-    moto_server_process: localaws.MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Deployed]:
-    server = moto_server_process
-    server.reset()
-    for key, value in server.environment().items():
-        monkeypatch.setenv(key, value)
+def deployed(moto_env: localaws.MotoServer) -> Iterator[Deployed]:
     s3 = boto3.client("s3")
     s3.create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": localaws.REGION}
@@ -86,7 +80,7 @@ def deployed(
         KeyId=outputs["KmsKeyArn"], PolicyName="default", Policy=json.dumps(ROOT_KEY_POLICY)
     )
     yield Deployed(pool.pool_id, pool.pool_arn, pool.other_trigger, outputs, stack)
-    server.reset()
+    moto_env.reset()
 
 
 def test_the_stack_is_created_with_every_output(deployed: Deployed) -> None:
