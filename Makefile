@@ -14,8 +14,11 @@ LAMBDA_PYTHON ?= 3.13
 .PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
 
 BOTODATA := sender/data/botocore.json
+SKELETONS := sender/data/skeletons/.built
+TEMPLATE_FILES := $(shell find templates -type f -not -name '*.mo' 2>/dev/null)
+RENDER_CODE := $(wildcard sender/render.py sender/templating.py sender/skeletons.py sender/model.py sender/i18n.py sender/brand.py)
 
-setup: $(STAMP) $(COMPILED) $(BOTODATA)
+setup: $(STAMP) $(COMPILED) $(BOTODATA) $(SKELETONS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,12 @@ compile: $(COMPILED)
 # product like the catalogs, remade whenever the installed packages change.
 $(BOTODATA): $(STAMP) sender/botosession.py
 	$(BIN)/python -m sender.botosession $@
+
+# Every sample's email shape rendered ahead of time in every locale (sender/skeletons.py), so
+# a cold start needs neither Jinja2 nor MJML; remade when templates, catalogs or packages change.
+$(SKELETONS): $(STAMP) $(COMPILED) $(TEMPLATE_FILES) $(RENDER_CODE)
+	$(BIN)/python -m sender.skeletons $(@D)
+	touch $@
 
 # Extract every string from the templates, merge it into each catalog, compile.
 translations: $(STAMP)
@@ -70,4 +79,4 @@ package: setup
 	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(BOTODATA)
+	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(BOTODATA) sender/data/skeletons

@@ -15,6 +15,8 @@ from sender.i18n import Catalogs
 from sender.recipient import RecipientResolver
 from sender.render import Renderer
 from sender.ses import SesSender
+from sender.skeletons import DEFAULT_DIR as SKELETONS_DIR
+from sender.skeletons import SkeletonStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -63,7 +65,11 @@ def build_app(config: Config | None = None) -> App:
         config=config,
         brand=load_brand(config.templates_dir),
         catalogs=catalogs,
-        renderer=Renderer(config.templates_dir, catalogs),
+        renderer=Renderer(
+            config.templates_dir,
+            catalogs,
+            store=SkeletonStore(SKELETONS_DIR, config.templates_dir),
+        ),
         decryptor=CodeDecryptor(config.kms_key_arn, botocore_session=session),
         recipients=RecipientResolver(connect=cognito),
         ses=SesSender(

@@ -2,13 +2,17 @@
 and operations the sender uses.
 
 Creating the clients is most of what building the app costs, and much of it is work for
-services and operations the sender never calls: botocore lists every folder of its data path
+services and operations the sender never calls: a session registers ~130 built-in event
+handlers, ~90 of them for other services (S3, EC2, Glacier...), and copies them all into every
+client it creates; botocore lists every folder of its data path
 (~400 services) to check a name exists, parses ``endpoints.json`` (1.2 MB, every service in
 every partition) and parses each service's whole model (~120 operations for KMS, with their
 documentation). The loader here looks only at the named services' folders and, when there is
 a trimmed copy of that data made from this very botocore version (``sender/data/botocore.json``,
 a build product of ``make setup`` and of the Lambda bundle), reads the endpoints of those
-services and the models of the operations the sender calls from it instead.
+services and the models of the operations the sender calls from it instead. The session only
+registers the built-in handlers that can fire for those services: the generic ones and those
+of the services themselves, in botocore's own order.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any, Final
 
 import botocore
 import botocore.session
+from botocore import handlers
 from botocore.exceptions import DataNotFoundError
+from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.loaders import Loader
 
 # Every operation the sender calls, by service: the Encryption SDK's KMS Decrypt, the SES v2
@@ -33,6 +39,13 @@ OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "sesv2": ("SendEmail",),
 }
 SERVICES: Final = tuple(sorted(OPERATIONS))
+# The name each service has in event names (its hyphenated service id), e.g.
+# "before-call.cognito-identity-provider.AdminGetUser".
+EVENT_NAMES: Final[Mapping[str, str]] = {
+    "cognito-idp": "cognito-identity-provider",
+    "kms": "kms",
+    "sesv2": "sesv2",
+}
 TRIMMED: Final = Path(__file__).parent / "data" / "botocore.json"
 _ENDPOINTS: Final = "endpoints"
 _MODEL: Final = "service-2"
@@ -112,8 +125,11 @@ class ServiceLoader(Loader):
 def new_session(
     operations: Mapping[str, tuple[str, ...]] = OPERATIONS,
 ) -> botocore.session.Session:
-    """A botocore session whose data loader only knows ``operations``' services."""
-    session = botocore.session.Session()
+    """A botocore session whose data loader and event handlers only know ``operations``'
+    services."""
+    session = botocore.session.Session(
+        event_hooks=builtin_handlers(operations), include_builtin_handlers=False
+    )
     # The same search path as botocore's own loader: ~/.aws/models, then AWS_DATA_PATH.
     data_path = session.get_config_variable("data_path")
     extra = (
@@ -124,6 +140,33 @@ def new_session(
     loader = ServiceLoader(operations, trimmed=TRIMMED, extra_search_paths=extra)
     session.register_component("data_loader", loader)
     return session
+
+
+def builtin_handlers(operations: Mapping[str, tuple[str, ...]]) -> HierarchicalEmitter:
+    """Botocore's built-in handlers that can fire for ``operations``' services, registered as
+    ``Session._register_builtin_handlers`` registers them; all of them for an unknown service."""
+    names = {EVENT_NAMES.get(service) for service in operations}
+    emitter = HierarchicalEmitter()
+    aliased = EventAliaser(emitter)
+    for spec in handlers.BUILTIN_HANDLERS:
+        service = _service_of(spec[0])
+        if None not in names and service not in (None, "*", *names):
+            continue
+        if len(spec) == 2:
+            aliased.register(spec[0], spec[1])
+        elif spec[2] is handlers.REGISTER_FIRST:
+            aliased.register_first(spec[0], spec[1])
+        elif spec[2] is handlers.REGISTER_LAST:
+            aliased.register_last(spec[0], spec[1])
+    return emitter
+
+
+def _service_of(event_name: str) -> str | None:
+    """The service part of an event name: "before-call.kms.Decrypt" -> "kms", and
+    "docs.request-params.s3.PutObject.complete-section" -> "s3"; ``None`` for a generic event."""
+    parts = event_name.split(".")
+    index = 2 if parts[0] == "docs" else 1
+    return parts[index] if len(parts) > index else None
 
 
 def trim_endpoints(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:

@@ -3,17 +3,22 @@
 Catalogs are ``templates/locales/<lang>/LC_MESSAGES/messages.po``, compiled to ``.mo`` by the
 set-up (``make translations``); the runtime reads the ``.mo`` files with the standard
 ``gettext`` module. A string missing from a catalog falls back to its English source.
+Catalogs are checked at start but parsed when first rendered with: a Lambda whose emails
+all come from prebuilt skeletons (``sender.skeletons``) never needs them.
 """
 
 from __future__ import annotations
 
-import gettext
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sender.errors import ConfigError
+
+if TYPE_CHECKING:
+    import gettext
 
 SOURCE_LOCALE = "en"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
@@ -44,9 +49,8 @@ class Catalogs:
 
     def __init__(self, templates_dir: Path) -> None:
         self.root = templates_dir / "locales"
-        self._translations: dict[str, gettext.NullTranslations] = {
-            SOURCE_LOCALE: gettext.NullTranslations()
-        }
+        self._files: dict[str, Path | None] = {SOURCE_LOCALE: None}
+        self._translations: dict[str, gettext.NullTranslations] = {}
         if self.root.is_dir():
             for po in sorted(self.root.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
                 code = po.parent.parent.name.replace("_", "-")
@@ -55,17 +59,20 @@ class Catalogs:
                     raise ConfigError(
                         f"{mo} is missing or older than its .po: run 'make translations'"
                     )
-                with mo.open("rb") as fh:
-                    self._translations[code] = gettext.GNUTranslations(fh)
+                self._files[code] = mo
 
     @property
     def locales(self) -> tuple[str, ...]:
         """Every locale with a catalog, the source locale first."""
-        return (SOURCE_LOCALE, *sorted(k for k in self._translations if k != SOURCE_LOCALE))
+        return (SOURCE_LOCALE, *sorted(k for k in self._files if k != SOURCE_LOCALE))
 
     def translations(self, locale: str) -> gettext.NullTranslations:
-        """The catalog of a supported locale."""
-        return self._translations[locale]
+        """The catalog of a supported locale (``KeyError`` for another), parsed once."""
+        found = self._translations.get(locale)
+        if found is None:
+            found = _read(self._files[locale])
+            self._translations[locale] = found
+        return found
 
     def match(self, tag: str | None) -> str | None:
         """The supported locale for a tag such as ``de-DE`` or ``de_de``, or ``None``."""
@@ -78,9 +85,9 @@ class Catalogs:
         region = m.group(2)
         if region:
             full = f"{language}-{region.upper()}"
-            if full in self._translations:
+            if full in self._files:
                 return full
-        return language if language in self._translations else None
+        return language if language in self._files else None
 
     def resolve(
         self,
@@ -94,3 +101,15 @@ class Catalogs:
             if found:
                 return LocaleInfo(found)
         return LocaleInfo(SOURCE_LOCALE)
+
+
+def _read(mo: Path | None) -> gettext.NullTranslations:
+    import gettext  # only when a skeleton is rendered
+
+    if mo is None:
+        return gettext.NullTranslations()
+    try:
+        with mo.open("rb") as fh:
+            return gettext.GNUTranslations(fh)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{mo}: not a readable catalog: {err}") from err

@@ -6,16 +6,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import botocore
 import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
+from botocore.hooks import HierarchicalEmitter
 from botocore.model import ServiceModel, Shape
 from botocore.regions import EndpointResolver
 
-from sender.botosession import OPERATIONS, SERVICES, ServiceLoader, new_session, write_trimmed
+from sender.botosession import (
+    EVENT_NAMES,
+    OPERATIONS,
+    SERVICES,
+    ServiceLoader,
+    new_session,
+    write_trimmed,
+)
 
 DATA = Path(botocore.__file__).parent / "data"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1")
@@ -153,3 +162,57 @@ def test_data_from_a_custom_data_path_wins(trimmed: Path, tmp_path: Path) -> Non
     assert loader.trimmed() is None
     _, path = loader.load_data_with_path("endpoints")
     assert path.startswith(str(custom))
+
+
+def _handlers(session: botocore.session.Session, event_name: str) -> list[str]:
+    # botocore has no public way to list an event's handlers: read its emitter's trie. Named,
+    # not compared by identity: session initializers (Powertools') add a closure per session.
+    aliaser = session.get_component("event_emitter")
+    name = aliaser._alias_event_name(event_name)
+    found = aliaser._emitter._handlers.prefix_search(name)
+    return [f"{getattr(h, '__module__', '')}.{getattr(h, '__qualname__', type(h))}" for h in found]
+
+
+def test_every_event_of_the_senders_calls_has_botocores_own_handlers(local_aws: Any) -> None:
+    """The session leaves out the built-in handlers of other services: every event the
+    sender's three operations emit must still reach exactly the handlers it reaches in a
+    plain session, in the same order."""
+    emitted: set[str] = set()
+    original = HierarchicalEmitter._emit
+
+    def record(self: HierarchicalEmitter, event_name: str, *args: Any, **kwargs: Any) -> Any:
+        emitted.add(event_name)
+        return original(self, event_name, *args, **kwargs)
+
+    with patch.object(HierarchicalEmitter, "_emit", record):
+        session = new_session()
+        kms = session.create_client("kms")
+        kms.decrypt(
+            CiphertextBlob=botocore.session.Session()
+            .create_client("kms")
+            .encrypt(KeyId=local_aws.stack.key_arn, Plaintext=b"x")["CiphertextBlob"]
+        )
+        session.create_client("sesv2").send_email(
+            FromEmailAddress=local_aws.stack.email_from,
+            Destination={"ToAddresses": ["ada@example.com"]},
+            Content={"Raw": {"Data": b"Subject: x\r\n\r\nx\r\n"}},
+        )
+        with pytest.raises(botocore.exceptions.ClientError):
+            session.create_client("cognito-idp").admin_get_user(
+                UserPoolId=local_aws.stack.user_pool_id, Username="nobody"
+            )
+    ids = set(EVENT_NAMES.values())
+    ours = [n for n in emitted if any(f".{i}" in n for i in ids)]
+    assert {f"after-call.{i}" for i in ids} <= {n.rsplit(".", 1)[0] for n in ours}
+    ours_session, plain = new_session(), botocore.session.Session()
+    for name in sorted(emitted):
+        assert _handlers(ours_session, name) == _handlers(plain, name), name
+    dropped = len(_handlers(plain, "before-parameter-build.s3.PutObject"))
+    assert dropped > len(_handlers(ours_session, "before-parameter-build.s3.PutObject"))
+
+
+def test_event_names_are_the_services_hyphenated_ids() -> None:
+    loader = botocore.session.Session().get_component("data_loader")
+    for service in SERVICES:
+        model = ServiceModel(loader.load_service_model(service, "service-2"), service)
+        assert EVENT_NAMES[service] == model.service_id.hyphenize()

@@ -11,6 +11,7 @@ Without such an interpreter the build stops, unless ``--no-pyc`` asks for a sour
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sender import skeletons
 from sender.botosession import write_trimmed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,8 @@ GLIBC_TAGS = ("manylinux2014", "manylinux_2_17", "manylinux_2_28", "manylinux_2_
 # Fixed entry time: the same inputs give the same zip.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _DROP_DIST_INFO = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+# What renders a skeleton: the bundle must hold the versions that prebuilt them.
+RENDERING_DISTRIBUTIONS = ("jinja2", "markupsafe", "mjml-python", "css-inline")
 _VERSION = re.compile(r"^3\.\d{1,2}$")
 _BOTOCORE_VERSION = re.compile(r"""^__version__ = ['"]([^'"]+)['"]""", re.M)
 
@@ -120,6 +124,7 @@ def build(
         prune(stage)
         copy_sources(root, stage)
         trim_botocore_data(stage)
+        prebuild_skeletons(root, stage)
         if compiler is not None:
             compile_pyc(compiler, stage)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +205,37 @@ def trim_botocore_data(stage: Path) -> None:
     write_trimmed(
         stage / "botocore" / "data", found.group(1), stage / "sender" / "data" / "botocore.json"
     )
+
+
+def prebuild_skeletons(root: Path, stage: Path) -> None:
+    """The renderer's prebuilt skeletons (``sender.skeletons``), rendered here with this
+    machine's Jinja2, MJML and css-inline: only when the bundle has the very same versions,
+    since the Lambda would otherwise render a shape differently from its stored skeleton.
+    Without them the bundle works the same, its cold starts compile templates."""
+    target = stage / "sender" / "data" / "skeletons"
+    shutil.rmtree(target, ignore_errors=True)
+    differ = {
+        name: (version, bundled)
+        for name in RENDERING_DISTRIBUTIONS
+        if (version := importlib.metadata.version(name))
+        != (bundled := _bundled_version(stage, name))
+    }
+    if differ:
+        listed = ", ".join(
+            f"{n} {here} here, {there} in the bundle" for n, (here, there) in differ.items()
+        )
+        print(f"cognito-sender package: no prebuilt skeletons ({listed})", file=sys.stderr)
+        return
+    skeletons.build(root / "templates", target)
+
+
+def _bundled_version(stage: Path, distribution: str) -> str | None:
+    normalized = re.sub(r"[-_.]+", "_", distribution).lower()
+    for info in stage.glob("*.dist-info"):
+        name, _, version = info.name.removesuffix(".dist-info").rpartition("-")
+        if re.sub(r"[-_.]+", "_", name).lower() == normalized:
+            return version
+    return None
 
 
 def compile_pyc(interpreter: Path, stage: Path) -> None:

@@ -263,3 +263,22 @@ def test_template_missing_for_a_kind_is_render_error(
     assert f"sign_in_code/{part}" in str(error)
     # Other kinds still send from the same process.
     assert_sent(harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE]))
+
+
+def test_damaged_catalog_fails_its_locale_only_and_names_the_file(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)  # copy2 keeps the .mo newer than the .po
+    mo = templates / "locales" / "de" / "LC_MESSAGES" / "messages.mo"
+    mo.write_bytes(b"not a catalog")
+    monkeypatch.setenv("TEMPLATES_DIR", str(templates))
+    handler.reset()
+    run = harness.invoke(
+        harness.aws.event(Trigger.SIGN_UP, CODE, metadata={"locale": "de"}), secrets=[CODE]
+    )
+    error = assert_failed(run, ConfigError, "config_invalid")
+    assert "de/LC_MESSAGES/messages.mo" in str(error)
+    # Catalogs are read on first use: every other locale still sends from the same process.
+    message = assert_sent(harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE]))
+    assert message["Content-Language"] == "en"

@@ -41,6 +41,20 @@ from sender.botosession import ServiceLoader
 root = sys.path[0] or "."
 import os
 root = os.path.abspath(root)
+from sender.codes import Secret
+from sender.event import parse_event
+from sender.i18n import LocaleInfo
+from sender.model import build_model
+event = parse_event({
+    "triggerSource": "CustomEmailSender_SignUp", "userPoolId": "eu-west-1_abc",
+    "userName": "ada", "region": "eu-west-1",
+    "request": {"code": "AQID", "userAttributes": {"email": "ada@example.com", "name": "Ada"},
+                "clientMetadata": None},
+})
+de = LocaleInfo("de")
+model = build_model(event, Secret("482913"), "ada@example.com", app.brand, de)
+email = app.renderer.render(event.kind, de, model)
+engines = sorted(m for m in ("jinja2", "mjml", "css_inline") if m in sys.modules)
 loaded = {n: m for n, m in sys.modules.items() if getattr(m, "__file__", None)}
 print(json.dumps({
     "import_s": imported - start,
@@ -57,6 +71,8 @@ print(json.dumps({
     ),
     "locales": list(app.catalogs.locales),
     "trimmed": ServiceLoader().trimmed() is not None,
+    "engines": engines,
+    "rendered": "482913" in email.html and email.locale == "de",
 }))
 """.replace("THIRD_PARTY", repr(THIRD_PARTY))
 
@@ -113,6 +129,10 @@ def test_the_handler_imports_and_builds_from_the_bundle_alone(unzipped: Path) ->
     assert "de" in report["locales"]
     # Made from the bundled botocore, so the runtime uses it instead of botocore's full data.
     assert report["trimmed"] is True
+    # Prebuilt skeletons in the bundle: a sign-up email in German renders without Jinja2,
+    # MJML or css-inline ever being imported.
+    assert report["rendered"] is True
+    assert report["engines"] == []
 
 
 def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
@@ -130,6 +150,7 @@ def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
     assert "sender/handler.py" in names
     assert "templates/brand.toml" in names
     assert "sender/data/botocore.json" in names
+    assert "sender/data/skeletons/confirm_signup.de.json" in names
     assert "templates/locales/de/LC_MESSAGES/messages.mo" in names
     assert any(n.startswith("templates/confirm_signup/") for n in names)
     assert not any("/samples/" in n or n.endswith(".pot") for n in names)
@@ -174,3 +195,25 @@ def test_unknown_architecture_and_python_are_refused(tmp_path: Path) -> None:
         build(arch="ppc64", python="3.13", out=tmp_path / "x.zip", pyc=False)
     with pytest.raises(PackageError, match="'3'"):
         build(arch="x86_64", python="3", out=tmp_path / "x.zip", pyc=False)
+
+
+def test_skeletons_are_left_out_when_the_bundle_renders_with_other_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage = tmp_path / "stage"
+    (stage / "sender" / "data" / "skeletons").mkdir(parents=True)
+    (stage / "sender" / "data" / "skeletons" / "stale.json").write_text("{}")
+    monkeypatch.setattr(
+        package, "_bundled_version", lambda _stage, name: "0.0" if name == "mjml-python" else None
+    )
+    package.prebuild_skeletons(package.ROOT, stage)
+    assert not (stage / "sender" / "data" / "skeletons").exists()
+    assert "mjml-python" in capsys.readouterr().err
+
+
+def test_bundled_versions_are_read_from_the_dist_info(tmp_path: Path) -> None:
+    (tmp_path / "mjml_python-1.3.4.dist-info").mkdir()
+    (tmp_path / "Jinja2-3.1.6.dist-info").mkdir()
+    assert package._bundled_version(tmp_path, "mjml-python") == "1.3.4"
+    assert package._bundled_version(tmp_path, "jinja2") == "3.1.6"
+    assert package._bundled_version(tmp_path, "css-inline") is None

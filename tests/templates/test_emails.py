@@ -20,8 +20,9 @@ from sender.event import EmailKind
 from sender.i18n import LocaleInfo
 from sender.mime import to_bytes
 from sender.model import build_model
-from sender.render import _INLINER, LITERAL_FIELDS, Renderer
+from sender.render import LITERAL_FIELDS, Renderer
 from sender.samples import Workbench
+from sender.templating import INLINER
 from tests.conftest import parse_mime, parts
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)
@@ -125,7 +126,7 @@ def test_cached_render_equals_a_direct_render_of_the_real_values() -> None:
                 subject = " ".join(env.get_template(f"{kind}/subject.txt").render(model).split())
                 context = {**model, "subject": subject, "preheader": cached.preheader}
                 source = env.get_template(f"{kind}/body.mjml").render(context)
-                direct = str(_INLINER.inline(mjml.mjml2html(source, disable_comments=True)))
+                direct = str(INLINER.inline(mjml.mjml2html(source, disable_comments=True)))
                 text = env.get_template(f"{kind}/body.txt").render(context).strip() + "\n"
                 assert cached.subject == subject, (kind, name)
                 assert cached.text == text, (kind, name)
