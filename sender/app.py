@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from botocore.config import Config as BotoConfig
 
@@ -29,8 +28,7 @@ BOTO_CONFIG = BotoConfig(
 )
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     """The process-wide pieces the handler composes."""
 
     config: Config

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from sender.errors import ConfigError
@@ -17,8 +16,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 LINK_FIELDS = frozenset({"username", "code", "email"})
 
 
-@dataclass(frozen=True)
-class Brand:
+class Brand(NamedTuple):
     """Validated brand settings, as the templates see them."""
 
     values: Mapping[str, Any]

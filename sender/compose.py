@@ -6,9 +6,9 @@ The handler, the preview, the CLI and the snapshot tests all produce emails thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from sender.brand import Brand
 from sender.codes import Secret
@@ -19,8 +19,7 @@ from sender.model import build_model
 from sender.render import RenderedEmail, Renderer
 
 
-@dataclass(frozen=True)
-class Composed:
+class Composed(NamedTuple):
     """A rendered email and the MIME message that carries it."""
 
     email: RenderedEmail

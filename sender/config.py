@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
+from typing import NamedTuple
 
 from sender.errors import ConfigError
 
@@ -21,8 +21,7 @@ _CONFIG_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Validated settings of one process."""
 
     kms_key_arn: str

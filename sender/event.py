@@ -7,9 +7,8 @@ template on purpose, not a wrong email by accident.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sender.errors import EventError
 
@@ -59,8 +58,7 @@ EMAIL_KIND: Mapping[Trigger, EmailKind] = {
 CODELESS = frozenset({Trigger.ACCOUNT_TAKE_OVER})
 
 
-@dataclass(frozen=True)
-class SenderEvent:
+class SenderEvent(NamedTuple):
     """One CustomEmailSender invocation, validated."""
 
     trigger: Trigger
@@ -71,11 +69,11 @@ class SenderEvent:
     """The user's username (the ``sub`` UUID when email is the username attribute)."""
     region: str
     """The pool's region."""
-    encrypted_code: str | None = field(repr=False)
+    encrypted_code: str | None
     """The base64 Encryption SDK message holding the code; ``None`` only for account takeover."""
-    user_attributes: Mapping[str, str] = field(default_factory=dict)
+    user_attributes: Mapping[str, str]
     """The user's attributes, every value a string."""
-    client_metadata: Mapping[str, str] = field(default_factory=dict)
+    client_metadata: Mapping[str, str]
     """Whatever the calling client sent: untrusted, never a recipient, link or markup."""
     client_id: str | None = None
     """The app client id, when Cognito gave one."""

@@ -4,9 +4,8 @@ an exception (so Lambda's asynchronous retries and on-failure destination keep t
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sender.app import App, build_app
 from sender.compose import compose
@@ -38,8 +37,7 @@ def reset() -> None:
     _app = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one invocation sent."""
 
     message_id: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sender.errors import ConfigError
 
@@ -26,8 +25,7 @@ DOMAIN = "messages"
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?$")
 
 
-@dataclass(frozen=True)
-class LocaleInfo:
+class LocaleInfo(NamedTuple):
     """What the templates need to know about a locale."""
 
     code: str

@@ -22,9 +22,8 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import escape
 
@@ -47,8 +46,7 @@ _TOKEN = re.compile(r"@@V(\d+)@@")
 _FINGERPRINTS_KEPT = 64
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
+class RenderedEmail(NamedTuple):
     """One rendered email, ready for MIME."""
 
     kind: EmailKind
@@ -63,8 +61,7 @@ class RenderedEmail:
         return f"RenderedEmail(kind={self.kind.value!r}, locale={self.locale!r})"
 
 
-@dataclass(frozen=True)
-class Filler:
+class Filler(NamedTuple):
     """A rendered part split at its tokens: literal, index, literal, index, ..., literal."""
 
     pieces: tuple[str, ...]
@@ -83,8 +80,7 @@ class Filler:
         return "".join(out)
 
 
-@dataclass(frozen=True)
-class Skeleton:
+class Skeleton(NamedTuple):
     """The four parts of one shape of an email, with tokens where per-recipient values go."""
 
     subject: Filler
