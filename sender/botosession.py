@@ -3,16 +3,16 @@ and operations the sender uses.
 
 Creating the clients is most of what building the app costs, and much of it is work for
 services and operations the sender never calls: a session registers ~130 built-in event
-handlers, ~90 of them for other services (S3, EC2, Glacier...), and copies them all into every
-client it creates; botocore lists every folder of its data path
-(~400 services) to check a name exists, parses ``endpoints.json`` (1.2 MB, every service in
-every partition) and parses each service's whole model (~120 operations for KMS, with their
-documentation). The loader here looks only at the named services' folders and, when there is
-a trimmed copy of that data made from this very botocore version (``sender/data/botocore.json``,
-a build product of ``make setup`` and of the Lambda bundle), reads the endpoints of those
-services and the models of the operations the sender calls from it instead. The session only
-registers the built-in handlers that can fire for those services: the generic ones and those
-of the services themselves, in botocore's own order.
+handlers, all but 9 of them for other services (S3, EC2, Glacier...), and copies them into
+every client it creates; botocore lists every folder of its data path (~400 services) to check
+a name exists, parses ``endpoints.json`` (1.2 MB, every service in every partition) and parses
+each service's whole model (~120 operations for KMS, with their documentation). The loader
+here looks only at the named services' folders and, when there is a trimmed copy of that data
+made from this very botocore version (``sender/data/botocore.json``, a build product of
+``make setup`` and of the Lambda bundle), reads the endpoints of those services and the models
+of the operations the sender calls from it instead. The session only registers the built-in
+handlers that can fire for those services: the generic ones and those of the services
+themselves, in botocore's own order.
 """
 
 from __future__ import annotations
