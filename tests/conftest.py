@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -39,6 +41,24 @@ _AWS_VARS = (
 def load_event(name: str) -> dict[str, Any]:
     """A captured-shape event from tests/events/."""
     return json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def python_report(
+    *args: str, env: dict[str, str], cwd: Path | None = None, flags: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Run a fresh interpreter (``python *flags *args``); its last stdout line is a JSON report."""
+    result = subprocess.run(
+        [sys.executable, *flags, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
 
 
 def parse_mime(raw: bytes | str) -> EmailMessage:

@@ -8,8 +8,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from sender.model import build_model
 from sender.render import RenderedEmail, Renderer, Skeleton
 from sender.samples import FALLBACK_RECIPIENT, Sample, Workbench
 from sender.skeletons import SkeletonStore, stamped_files
-from tests.conftest import LocalAws
+from tests.conftest import LocalAws, python_report
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)
 
@@ -176,16 +174,7 @@ def test_a_cold_lambda_sends_a_prebuilt_shape_without_the_template_engines(
         "no prebuilt skeletons: 'make setup' writes them"
     )
     event = remote_aws.event(Trigger.SIGN_UP, "482913", metadata={"locale": "de"})
-    result = subprocess.run(
-        [sys.executable, "-c", COLD, json.dumps(event)],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = python_report("-c", COLD, json.dumps(event), env=dict(os.environ))
     assert report == {"loaded": [], "sent": True}
     (message,) = remote_aws.sent()
     assert message["Content-Language"] == "de"

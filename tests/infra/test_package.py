@@ -6,7 +6,6 @@ its .pyc; ``make package`` targets the template's runtime (3.13) the same way.""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import uuid
@@ -17,6 +16,7 @@ import pytest
 
 from sender.commands import package
 from sender.commands.package import Bundle, PackageError, build
+from tests.conftest import python_report
 
 TARGET = f"{sys.version_info.major}.{sys.version_info.minor}"
 THIRD_PARTY = (
@@ -109,17 +109,7 @@ def test_the_handler_imports_and_builds_from_the_bundle_alone(unzipped: Path) ->
         "KMS_KEY_ARN": f"arn:aws:kms:eu-west-1:123456789012:key/{uuid.uuid4()}",
         "EMAIL_FROM": "Example <no-reply@example.com>",
     }
-    result = subprocess.run(
-        [sys.executable, "-S", "-E", "-c", COLD_START],
-        cwd=unzipped,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = python_report("-c", COLD_START, env=env, cwd=unzipped, flags=("-S", "-E"))
     print(
         f"cold start from the bundle (Python {TARGET}): import sender.handler "
         f"{report['import_s'] * 1000:.0f} ms, clients + templates {report['build_s'] * 1000:.0f} ms"
