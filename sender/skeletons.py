@@ -13,8 +13,8 @@ the folders of the other kinds and the catalogs of the other locales, which cann
 this kind in this locale. (So a template must not include files from another kind's folder:
 shared parts go in ``layout/`` or another folder of their own.) A file whose stamp differs
 from the templates in use, or that cannot be read, is ignored: a stale store costs time,
-never a wrong email. ``tests/test_skeletons.py`` checks that the store
-gives exactly what rendering gives.
+never a wrong email. ``tests/test_skeletons.py`` checks that the store gives exactly what
+rendering gives.
 
     python -m sender.skeletons OUT_DIR [--templates DIR]
 """
@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 from typing import Any, Final
 
+from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.render import Skeleton
 
@@ -153,8 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, nargs="?", default=DEFAULT_DIR)
     parser.add_argument("--templates", type=Path, default=None)
     args = parser.parse_args(argv)
-    from sender.config import DEFAULT_TEMPLATES_DIR
-
     count = build(args.templates or DEFAULT_TEMPLATES_DIR, args.out)
     print(f"{count} skeletons written to {args.out}")
     return 0
