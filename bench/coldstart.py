@@ -168,7 +168,9 @@ def spread(values: list[float], scale: float = 1.0, digits: int = 3) -> dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=25, help="pairs of fresh interpreters")
+    parser.add_argument(
+        "--runs", type=int, default=25, help="runs (each starts three fresh interpreters)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--top", action="store_true", help="list the slowest imports")
     args = parser.parse_args()
