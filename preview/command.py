@@ -11,7 +11,7 @@ import time
 import webbrowser
 from pathlib import Path
 
-from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.commands import add_templates_option
 from sender.outbox import DEFAULT_OUTBOX
 
 
@@ -24,13 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8025, help="port (default 8025)")
     parser.add_argument("--open", action="store_true", help="open the preview in a web browser")
-    parser.add_argument(
-        "--templates",
-        type=Path,
-        default=DEFAULT_TEMPLATES_DIR,
-        metavar="DIR",
-        help="templates folder (default: the project's templates/)",
-    )
+    add_templates_option(parser)
     parser.add_argument(
         "--outbox",
         type=Path,

@@ -4,7 +4,8 @@ other pool setting; the pool is read back and checked after the update."""
 from __future__ import annotations
 
 import argparse
-import sys
+
+from sender.commands import failed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +28,5 @@ def run(args: argparse.Namespace) -> int:
         pool_editor = editor(args.region)
         plan = pool_editor.plan_attach(args.user_pool_id, args.function_arn, args.kms_key_arn)
     except PoolError as err:
-        print(f"cognito-sender attach: {err}", file=sys.stderr)
-        return 1
+        return failed("attach", err)
     return apply_plan(pool_editor, plan, dry_run=args.dry_run, verb="attach")

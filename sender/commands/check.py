@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.commands import add_templates_option
 
 if TYPE_CHECKING:
     from sender.checks import Finding
@@ -17,12 +16,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
-    parser.add_argument(
-        "--templates",
-        type=Path,
-        default=DEFAULT_TEMPLATES_DIR,
-        help="templates folder (default: the project's)",
-    )
+    add_templates_option(parser)
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
 
 

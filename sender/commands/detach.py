@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from sender.commands import failed
+
 if TYPE_CHECKING:
     from sender.pool import Plan, PoolEditor
 
@@ -33,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
         pool_editor = editor(args.region)
         plan = pool_editor.plan_detach(args.user_pool_id)
     except PoolError as err:
-        print(f"cognito-sender detach: {err}", file=sys.stderr)
-        return 1
+        return failed("detach", err)
     return apply_plan(pool_editor, plan, dry_run=args.dry_run, verb="detach")
 
 
@@ -68,7 +69,6 @@ def apply_plan(pool_editor: PoolEditor, plan: Plan, *, dry_run: bool, verb: str)
     try:
         pool_editor.apply(plan)
     except PoolError as err:
-        print(f"cognito-sender {verb}: {err}", file=sys.stderr)
-        return 1
+        return failed(verb, err)
     print(f"updated and verified: only {', '.join(sorted({c.path for c in plan.changes}))} changed")
     return 0

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import argparse
 import html
-import sys
 from pathlib import Path
 
-from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.commands import add_templates_option, failed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
     parser.add_argument("dir", type=Path, help="output folder (created if missing)")
-    parser.add_argument(
-        "--templates", type=Path, default=DEFAULT_TEMPLATES_DIR, help="templates folder"
-    )
+    add_templates_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,12 +26,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         wb = Workbench(args.templates)
     except SenderError as err:
-        print(f"cognito-sender export: {err}", file=sys.stderr)
-        return 1
+        return failed("export", err)
     out: Path = args.dir
     out.mkdir(parents=True, exist_ok=True)
     rows: list[str] = []
-    failed = 0
+    broken = 0
     for kind in kinds_in(args.templates):
         for name, sample in wb.samples.get(kind, {}).items():
             cells: list[str] = []
@@ -43,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
                 try:
                     composed = wb.compose(sample, locale)
                 except SenderError as err:
-                    failed += 1
+                    broken += 1
                     cells.append(f"<td>{html.escape(locale)}: error {html.escape(str(err))}</td>")
                     continue
                 folder = out / kind.value / locale
@@ -61,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             )
     (out / "index.html").write_text(INDEX.format(rows="\n".join(rows)), encoding="utf-8")
     print(f"wrote {out / 'index.html'}")
-    return 1 if failed else 0
+    return 1 if broken else 0
 
 
 INDEX = """<!DOCTYPE html>

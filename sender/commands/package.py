@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sender import skeletons
 from sender.botosession import write_trimmed
+from sender.commands import failed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
@@ -84,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
             pyc=not args.no_pyc,
         )
     except PackageError as err:
-        print(f"cognito-sender package: {err}", file=sys.stderr)
-        return 1
+        return failed("package", err)
     print(
         f"wrote {bundle.path}: {bundle.files} files, {_mb(bundle.zipped_bytes)} zipped, "
         f"{_mb(bundle.unzipped_bytes)} unzipped, "

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.commands import add_templates_option, failed
 from sender.event import EmailKind
 
 
@@ -22,9 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="what to print (default html)",
     )
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    parser.add_argument(
-        "--templates", type=Path, default=DEFAULT_TEMPLATES_DIR, help="templates folder"
-    )
+    add_templates_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
         wb = Workbench(args.templates)
         composed = wb.compose(wb.sample(EmailKind(args.kind), args.sample), args.locale)
     except (SenderError, KeyError) as err:
-        print(f"cognito-sender render: {err}", file=sys.stderr)
-        return 1
+        return failed("render", err)
     if args.part == "eml":
         data = to_bytes(composed.message)
     else:

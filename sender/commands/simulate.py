@@ -8,6 +8,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from sender.commands import failed
 from sender.event import Trigger
 from sender.outbox import DEFAULT_OUTBOX
 
@@ -62,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             sent = LocalPipeline(server).send(trigger, code=code, user_attributes=attributes)
         except SenderError as err:
-            print(f"cognito-sender simulate: not sent ({err.reason}): {err}", file=sys.stderr)
-            return 1
+            return failed("simulate", f"not sent ({err.reason}): {err}")
     outbox = Outbox(args.out)
     paths = [outbox.save(raw, label=trigger.short).eml for raw in sent]
     for path in paths:
