@@ -158,10 +158,11 @@ class Renderer:
             skeleton.text.fill(values),
         )
 
-    def rendered_shapes(self) -> Iterator[tuple[str, Skeleton]]:
-        """Every skeleton this renderer holds, with its store key (for building a store)."""
+    def rendered_shapes(self) -> Iterator[tuple[str, str, str, Skeleton]]:
+        """Every skeleton this renderer holds, with its kind, locale and store key (for
+        building a store)."""
         for key, skeleton in self._skeletons.items():
-            yield store_key(key), skeleton
+            yield key[0].value, key[1], store_key(key), skeleton
 
     def _skeleton(self, kind: EmailKind, locale: LocaleInfo, model: Mapping[str, Any]) -> Skeleton:
         from sender.templating import mjml_to_html  # see environment()

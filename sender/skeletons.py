@@ -32,7 +32,7 @@ from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.render import Skeleton
 
-FORMAT: Final = 1
+FORMAT: Final = 2
 DEFAULT_DIR: Final = Path(__file__).parent / "data" / "skeletons"
 # What the Lambda bundle leaves out of the templates folder; none of it changes an email.
 _NOT_SHIPPED: Final = frozenset({"samples", "__pycache__"})
@@ -41,14 +41,19 @@ _NOT_SHIPPED_SUFFIXES: Final = (".pot",)
 _log = logging.getLogger(__name__)
 
 
-def templates_stamp(templates_dir: Path, kind: str, locale: str) -> str:
+def templates_stamp(
+    templates_dir: Path, kind: str, locale: str, *, seen: dict[str, bytes] | None = None
+) -> str:
     """A digest of the shipped files of a templates folder (paths and contents) that can
-    change ``kind`` in ``locale``."""
+    change ``kind`` in ``locale``. ``seen`` keeps each file's own digest, so files shared by
+    every kind (layout, brand) are read once per process, not once per kind and locale."""
+    seen = {} if seen is None else seen
     digest = hashlib.sha256(f"skeletons-format-{FORMAT}\n".encode())
     for name in stamped_files(templates_dir, kind, locale):
-        digest.update(name.encode() + b"\0")
-        digest.update((templates_dir / name).read_bytes())
-        digest.update(b"\0")
+        content = seen.get(name)
+        if content is None:
+            content = seen[name] = hashlib.sha256((templates_dir / name).read_bytes()).digest()
+        digest.update(name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -87,6 +92,7 @@ class SkeletonStore:
         self.directory = directory
         self.templates_dir = templates_dir
         self._files: dict[tuple[str, str], dict[str, Any]] = {}
+        self._digests: dict[str, bytes] = {}
 
     def get(self, kind: str, locale: str, key: str) -> Skeleton | None:
         """The stored skeleton of a shape key (``sender.render.store_key``), or ``None``."""
@@ -112,7 +118,7 @@ class SkeletonStore:
         except (OSError, ValueError) as err:
             _log.warning("ignoring unreadable prebuilt skeletons %s: %s", path.name, err)
             return {}
-        stamp = templates_stamp(self.templates_dir, kind, locale)
+        stamp = templates_stamp(self.templates_dir, kind, locale, seen=self._digests)
         if not isinstance(data, dict) or data.get("stamp") != stamp:
             _log.info("prebuilt skeletons %s are for other templates: ignored", path.name)
             return {}
@@ -131,14 +137,14 @@ def build(templates_dir: Path, out: Path) -> int:
             for locale in bench.catalogs.locales:
                 bench.compose(sample, locale)
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, skeleton in bench.renderer.rendered_shapes():
-        kind, locale = json.loads(key)[:2]
+    for kind, locale, key, skeleton in bench.renderer.rendered_shapes():
         grouped.setdefault((kind, locale), {})[key] = skeleton.to_json()
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.json"):
         old.unlink()
+    digests: dict[str, bytes] = {}
     for (kind, locale), skeletons in sorted(grouped.items()):
-        stamp = templates_stamp(templates_dir, kind, locale)
+        stamp = templates_stamp(templates_dir, kind, locale, seen=digests)
         body = {"format": FORMAT, "stamp": stamp, "skeletons": dict(sorted(skeletons.items()))}
         path = store_file(out, kind, locale)
         partial = path.with_suffix(".json.partial")
