@@ -288,6 +288,46 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str:
 
 
 @dataclass(frozen=True)
+class _Viewer:
+    """How a message page shows its message: part, viewport and colour mode, from the query."""
+
+    part: str
+    view: str
+    mode: str
+
+    @classmethod
+    def of(cls, request: Request) -> _Viewer:
+        return cls(
+            _choice(request, "part", PARTS),
+            _choice(request, "view", VIEWPORTS),
+            _choice(request, "mode", frame.MODES),
+        )
+
+    @property
+    def here(self) -> dict[str, str]:
+        """The query parameters that keep this view in a link."""
+        return {"part": self.part, "view": self.view, "mode": self.mode}
+
+    def context(self, link: Any) -> dict[str, Any]:
+        """What the page templates need to draw the switches."""
+        return {
+            **self.here,
+            "link": link,
+            "parts": PARTS,
+            "viewports": VIEWPORTS,
+            "modes": frame.MODES,
+        }
+
+
+def _eml_download(eml: bytes, filename: str) -> Response:
+    return Response(
+        eml,
+        media_type="message/rfc822",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@dataclass(frozen=True)
 class Selection:
     """One email as the URL names it, resolved."""
 
@@ -387,9 +427,7 @@ async def index(request: Request) -> Response:
 async def email_page(request: Request) -> Response:
     """One email in one locale and sample, in one part, viewport and colour mode."""
     preview = _preview(request)
-    part = _choice(request, "part", PARTS)
-    view = _choice(request, "view", VIEWPORTS)
-    mode = _choice(request, "mode", frame.MODES)
+    viewer = _Viewer.of(request)
     try:
         selection = _select(request, request.path_params["kind"], request.query_params)
     except _TemplatesBroken:
@@ -400,23 +438,18 @@ async def email_page(request: Request) -> Response:
         message = _compose(selection)
     except SenderError as err:
         problem = describe(err, preview.workspace.templates_dir)
-    if part == "eml" and message is not None:
+    if viewer.part == "eml" and message is not None:
         name = f"{selection.kind.value}-{selection.locale}-{selection.sample.name}.eml"
-        return Response(
-            message.eml,
-            media_type="message/rfc822",
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
+        return _eml_download(message.eml, name)
     findings: list[Finding] | None = None
     if preview.check is not None and message is not None:
         findings = await anyio.to_thread.run_sync(
             preview.check.email, selection.workbench, selection.sample, selection.locale
         )
     base = f"/email/{selection.kind.value}"
-    here = {"part": part, "view": view, "mode": mode}
 
     def link(**changes: str | None) -> str:
-        return f"{base}?{urlencode(selection.params(**{**here, **changes}))}"
+        return f"{base}?{urlencode(selection.params(**{**viewer.here, **changes}))}"
 
     triggers = [t for t, k in EMAIL_KIND.items() if k is selection.kind]
     return preview.render(
@@ -428,17 +461,11 @@ async def email_page(request: Request) -> Response:
         selection=selection,
         message=message,
         email_problem=problem,
-        part=part,
-        view=view,
-        mode=mode,
-        link=link,
-        parts=PARTS,
-        viewports=VIEWPORTS,
-        modes=frame.MODES,
+        **viewer.context(link),
         locales=selection.workbench.catalogs.locales,
         samples=list(selection.workbench.samples[selection.kind]),
         triggers=triggers,
-        frame_url=f"{base}/frame?{urlencode(selection.params(mode=mode))}",
+        frame_url=f"{base}/frame?{urlencode(selection.params(mode=viewer.mode))}",
         sample_json=json.dumps(dict(selection.sample.data), indent=2, ensure_ascii=False),
         findings=findings,
         clip=GMAIL_CLIP_BYTES,
@@ -663,20 +690,13 @@ def _entry(request: Request) -> tuple[str, MessageView]:
 async def outbox_page(request: Request) -> Response:
     """A captured message, openable like any preview."""
     preview = _preview(request)
-    part = _choice(request, "part", PARTS)
-    view = _choice(request, "view", VIEWPORTS)
-    mode = _choice(request, "mode", frame.MODES)
+    viewer = _Viewer.of(request)
     entry_id, message = _entry(request)
-    if part == "eml":
-        return Response(
-            message.eml,
-            media_type="message/rfc822",
-            headers={"content-disposition": f'attachment; filename="{entry_id}.eml"'},
-        )
-    here = {"part": part, "view": view, "mode": mode}
+    if viewer.part == "eml":
+        return _eml_download(message.eml, f"{entry_id}.eml")
 
     def link(**changes: str | None) -> str:
-        return f"/outbox/{entry_id}?{urlencode({**here, **changes})}"
+        return f"/outbox/{entry_id}?{urlencode({**viewer.here, **changes})}"
 
     return preview.render(
         request,
@@ -684,14 +704,8 @@ async def outbox_page(request: Request) -> Response:
         title=message.subject,
         entry_id=entry_id,
         message=message,
-        part=part,
-        view=view,
-        mode=mode,
-        link=link,
-        parts=PARTS,
-        viewports=VIEWPORTS,
-        modes=frame.MODES,
-        frame_url=f"/outbox/{entry_id}/frame?{urlencode({'mode': mode})}",
+        **viewer.context(link),
+        frame_url=f"/outbox/{entry_id}/frame?{urlencode({'mode': viewer.mode})}",
         clip=GMAIL_CLIP_BYTES,
     )
 
