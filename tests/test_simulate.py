@@ -9,28 +9,28 @@ from pathlib import Path
 from tests.conftest import parse_mime, parts
 
 
-def test_simulate_writes_the_sent_message(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sender.cli",
-            "simulate",
-            "--trigger",
-            "AdminCreateUser",
-            "--email",
-            "grace@example.com",
-            "--locale",
-            "de-DE",
-            "--code",
-            "Tmp<Pw>&1",
-            "--out",
-            str(tmp_path),
-        ],
+def simulate(*args: str, timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sender.cli", "simulate", *args],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
+    )
+
+
+def test_simulate_writes_the_sent_message(tmp_path: Path) -> None:
+    result = simulate(
+        "--trigger",
+        "AdminCreateUser",
+        "--email",
+        "grace@example.com",
+        "--locale",
+        "de-DE",
+        "--code",
+        "Tmp<Pw>&1",
+        "--out",
+        str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert f"outbox: {tmp_path}" in result.stdout
@@ -45,23 +45,8 @@ def test_simulate_writes_the_sent_message(tmp_path: Path) -> None:
 
 
 def test_simulate_refuses_an_unknown_trigger(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sender.cli",
-            "simulate",
-            "--trigger",
-            "Nope",
-            "--email",
-            "a@example.com",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = simulate(
+        "--trigger", "Nope", "--email", "a@example.com", "--out", str(tmp_path), timeout=60
     )
     assert result.returncode == 2
     assert "unknown trigger 'Nope'" in result.stderr
