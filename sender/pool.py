@@ -4,7 +4,9 @@
 email configuration, tags). So: read the pool, keep every field the update accepts (the set is
 taken from botocore's model of ``UpdateUserPool``, so read-only and newly added fields need no
 hand-kept list), change only ``LambdaConfig.CustomEmailSender`` and ``LambdaConfig.KMSKeyID``,
-update, read the pool again and fail if anything else moved.
+update, read the pool again, and write the previous configuration back if anything else moved.
+Everything that can be checked before the update (function, permission, key, settings the
+installed SDK does not know) is checked first, so a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -12,17 +14,28 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
 from botocore.model import ListShape, Shape, StructureShape
 
-COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
+from sender.awscall import AwsError, call
+from sender.lambdapolicy import add_permission_command, cognito_may_invoke
+
 LAMBDA_VERSION = "V1_0"
-# Keys the verbs mean to change; every other path of the pool must come back identical.
-INTENDED_PATHS = ("LambdaConfig.CustomEmailSender", "LambdaConfig.KMSKeyID")
-# Change with every update, by design.
-VOLATILE_PATHS = ("LastModifiedDate",)
+# Change by themselves (every update, sign-ups, delivery problems), not because of the update.
+VOLATILE_PATHS = (
+    "LastModifiedDate",
+    "EstimatedNumberOfUsers",
+    "SmsConfigurationFailure",
+    "EmailConfigurationFailure",
+)
+# DescribeUserPool still returns this deprecated alias of
+# Policies.PasswordPolicy.TemporaryPasswordValidityDays; an update cannot send both, and the
+# alias may or may not come back afterwards. Beside its replacement it carries nothing.
+DEPRECATED_ALIAS = ("AdminCreateUserConfig", "UnusedAccountValidityDays")
+BACKUP_FORMAT = "cognito-sender user pool backup 1"
 
 
 class PoolError(Exception):
@@ -48,13 +61,18 @@ class Change:
 
 @dataclass(frozen=True)
 class Plan:
-    """What an attach or detach will send, and what it changes."""
+    """What an attach, detach or restore will send, and what the pool must read back as."""
 
     user_pool_id: str
     before: dict[str, Any]
+    target: dict[str, Any]
     request: dict[str, Any]
-    changes: tuple[Change, ...]
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The settings the update changes."""
+        return diff(normalised(self.before), normalised(self.target))
 
     @property
     def kept(self) -> int:
@@ -73,7 +91,9 @@ def update_request(pool: Mapping[str, Any], input_shape: StructureShape) -> dict
     password_policy = request.get("Policies", {}).get("PasswordPolicy", {})
     # The deprecated field conflicts with its replacement when both are sent.
     if isinstance(admin, dict) and "TemporaryPasswordValidityDays" in password_policy:
-        admin.pop("UnusedAccountValidityDays", None)
+        admin.pop(DEPRECATED_ALIAS[1], None)
+    if not request.get("LambdaConfig"):
+        request.pop("LambdaConfig", None)
     request["UserPoolId"] = pool["Id"]
     return request
 
@@ -85,6 +105,41 @@ def _fit(value: Any, shape: Shape) -> Any:
     if isinstance(shape, ListShape) and isinstance(value, list):
         return [_fit(item, shape.member) for item in value]
     return value
+
+
+def normalised(pool: Mapping[str, Any]) -> dict[str, Any]:
+    """The pool as settings to compare: the deprecated alias is dropped beside its
+    replacement, so its coming and going is not a change."""
+    out = dict(pool)
+    policy = out.get("Policies", {}).get("PasswordPolicy", {})
+    admin = out.get(DEPRECATED_ALIAS[0])
+    if "TemporaryPasswordValidityDays" in policy and isinstance(admin, Mapping):
+        out[DEPRECATED_ALIAS[0]] = {k: v for k, v in admin.items() if k != DEPRECATED_ALIAS[1]}
+    return out
+
+
+def unknown_settings(raw: Any, parsed: Any, prefix: str = "") -> list[str]:
+    """Dotted paths present in the raw response but dropped by botocore's parser: settings
+    the installed SDK does not know, so an update through it would reset them."""
+    if isinstance(raw, Mapping):
+        found: list[str] = []
+        known = parsed if isinstance(parsed, Mapping) else {}
+        for key, value in raw.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if value is None:
+                continue
+            if key not in known:
+                found.append(path)
+            else:
+                found.extend(unknown_settings(value, known[key], path))
+        return found
+    if isinstance(raw, list) and isinstance(parsed, list):
+        return [
+            p
+            for index, (r, q) in enumerate(zip(raw, parsed, strict=False))
+            for p in unknown_settings(r, q, f"{prefix}[{index}]")
+        ]
+    return []
 
 
 def with_sender(
@@ -138,101 +193,228 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, .
     )
 
 
-def _under(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(path == p or path.startswith((f"{p}.", f"{p}[")) for p in prefixes)
+def mismatches(target: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[Change, ...]:
+    """How ``actual`` differs from what the pool should read back as (``old`` is wanted)."""
+    return tuple(
+        c
+        for c in diff(normalised(target), normalised(actual))
+        if not any(c.path == p or c.path.startswith(f"{p}.") for p in VOLATILE_PATHS)
+    )
+
+
+def write_backup(pool: Mapping[str, Any], path: Path) -> Path:
+    """Save the pool as ``describe_user_pool`` returned it, for ``restore``; never overwrites."""
+    document = {
+        "format": BACKUP_FORMAT,
+        "userPoolId": pool["Id"],
+        "savedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "userPool": pool,
+    }
+    with path.open("x", encoding="utf-8") as out:
+        json.dump(document, out, indent=2, sort_keys=True, default=str)
+        out.write("\n")
+    return path
+
+
+def default_backup_path(user_pool_id: str, folder: Path = Path()) -> Path:
+    """``cognito-pool-<id>-<UTC time>.json`` in ``folder``, numbered if it exists."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"cognito-pool-{user_pool_id}-{stamp}.json"
+    number = 2
+    while path.exists():
+        path = folder / f"cognito-pool-{user_pool_id}-{stamp}-{number}.json"
+        number += 1
+    return path
+
+
+def read_backup(path: Path) -> dict[str, Any]:
+    """The pool saved in a backup file; ``PoolError`` names what is wrong with the file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise PoolError(f"cannot read backup {str(path)!r}: {err}") from err
+    if not isinstance(document, dict):
+        document = {}
+    pool = document.get("userPool")
+    if document.get("format") != BACKUP_FORMAT or not isinstance(pool, dict) or "Id" not in pool:
+        raise PoolError(
+            f"{str(path)!r} is not a user pool backup (expected format {BACKUP_FORMAT!r} "
+            "with a userPool object, as attach, detach and restore write)"
+        )
+    return pool
+
+
+@dataclass(frozen=True)
+class SenderFunction:
+    """The function to attach, as ``GetFunction`` describes it."""
+
+    arn: str
+    environment: dict[str, str]
 
 
 class PoolEditor:
-    """Plans and applies attach/detach with the given boto3 clients."""
+    """Plans and applies attach, detach and restore with the given boto3 clients."""
 
     def __init__(self, cognito: Any, lambda_client: Any, kms: Any) -> None:
         self.cognito = cognito
         self.lambda_client = lambda_client
         self.kms = kms
+        self._raw: dict[str, Any] = {}
+        service = cognito.meta.service_model.service_id.hyphenize()
+        cognito.meta.events.register(
+            f"before-parse.{service}.DescribeUserPool", self._keep_raw, unique_id="pool-raw"
+        )
+
+    def _keep_raw(self, response_dict: Mapping[str, Any], **_: Any) -> None:
+        try:
+            self._raw = json.loads(response_dict.get("body") or b"{}").get("UserPool") or {}
+        except (ValueError, AttributeError):
+            self._raw = {}
 
     def describe(self, user_pool_id: str) -> dict[str, Any]:
         """The pool as ``describe_user_pool`` returns it; refuses a missing pool."""
         try:
-            pool: dict[str, Any] = self.cognito.describe_user_pool(UserPoolId=user_pool_id)[
-                "UserPool"
-            ]
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if code in ("ResourceNotFoundException", "InvalidParameterException"):
-                raise PoolError(f"user pool {user_pool_id!r} does not exist ({code})") from err
+            response = call(
+                self.cognito, "describe_user_pool", user_pool_id, UserPoolId=user_pool_id
+            )
+        except AwsError as err:
+            if err.code in ("ResourceNotFoundException", "InvalidParameterException"):
+                raise PoolError(f"user pool {user_pool_id!r} does not exist ({err.code})") from err
             raise
+        pool: dict[str, Any] = response["UserPool"]
         return pool
 
-    def plan_attach(self, user_pool_id: str, function_arn: str, key_arn: str) -> Plan:
-        """Check the pool, function and key; the update that sets the custom email sender."""
+    def read(self, user_pool_id: str) -> dict[str, Any]:
+        """The pool, refused when it holds a setting the installed SDK cannot carry."""
+        self._raw = {}
         pool = self.describe(user_pool_id)
-        self._check_function(function_arn)
+        unknown = unknown_settings(self._raw, pool)
+        if unknown:
+            import botocore
+
+            raise PoolError(
+                f"user pool {user_pool_id} has settings that botocore {botocore.__version__} "
+                f"does not know: {', '.join(sorted(unknown))}; an update through it would reset "
+                "them. Upgrade boto3/botocore and run again; the pool was not changed"
+            )
+        return pool
+
+    def plan_attach(
+        self, user_pool_id: str, function: str, key_arn: str, *, force: bool = False
+    ) -> Plan:
+        """Check the pool, function, permission and key; the update that sets the sender."""
+        pool = self.read(user_pool_id)
+        sender = self.function(function)
         self._check_key(key_arn)
-        lambda_config = with_sender(pool.get("LambdaConfig", {}), function_arn, key_arn)
-        warnings = self._permission_warnings(function_arn, pool)
-        return self._plan(pool, lambda_config, warnings)
+        configured = sender.environment.get("KMS_KEY_ARN")
+        if configured != key_arn:
+            raise PoolError(
+                f"function {sender.arn} decrypts with KMS_KEY_ARN={configured!r}, not {key_arn}: "
+                "every code would fail to decrypt. Attach with the function's key, or deploy "
+                "the function with this key; the pool was not changed"
+            )
+        lambda_config = with_sender(pool.get("LambdaConfig", {}), sender.arn, key_arn)
+        warnings: tuple[str, ...] = ()
+        if not self.cognito_may_invoke(sender.arn, pool["Arn"]):
+            problem = (
+                f"the resource policy of {sender.arn} does not let cognito-idp.amazonaws.com "
+                f"invoke it for {pool['Arn']}: Cognito's invocations would be refused and every "
+                "email lost, with no log and no alarm"
+            )
+            fix = add_permission_command(sender.arn, pool["Arn"])
+            if not force:
+                raise PoolError(
+                    f"{problem}. Fix it with:\n  {fix}\n(or --force to attach anyway); "
+                    "the pool was not changed"
+                )
+            warnings = (f"{problem}; fix it with: {fix}",)
+        return self._plan(pool, {**pool, "LambdaConfig": lambda_config}, warnings)
 
     def plan_detach(self, user_pool_id: str) -> Plan:
         """The update that removes only the custom email sender."""
-        pool = self.describe(user_pool_id)
+        pool = self.read(user_pool_id)
         lambda_config = pool.get("LambdaConfig", {})
         if "CustomEmailSender" not in lambda_config:
             raise PoolError(f"user pool {user_pool_id!r} has no CustomEmailSender to detach")
-        return self._plan(pool, without_sender(lambda_config), ())
+        return self._plan(pool, {**pool, "LambdaConfig": without_sender(lambda_config)})
+
+    def plan_restore(self, saved: Mapping[str, Any]) -> Plan:
+        """The update that puts a saved configuration back."""
+        pool = self.read(str(saved["Id"]))
+        updatable = set(self._update_shape().members) | {"Name"}
+        target = {k: v for k, v in pool.items() if k not in updatable}
+        target.update({k: v for k, v in saved.items() if k in updatable})
+        return self._plan(pool, target)
 
     def apply(self, plan: Plan) -> dict[str, Any]:
-        """Update, read back, and fail unless exactly the intended keys changed."""
-        self.cognito.update_user_pool(**plan.request)
+        """Update and read back; if anything but the plan's changes moved, write the previous
+        configuration back and raise ``PoolError`` saying what happened."""
+        call(self.cognito, "update_user_pool", plan.user_pool_id, **plan.request)
         after = self.describe(plan.user_pool_id)
-        unexpected = [
-            c
-            for c in diff(plan.before, after)
-            if not _under(c.path, INTENDED_PATHS + VOLATILE_PATHS)
-        ]
-        wanted = plan.request.get("LambdaConfig", {})
-        got = after.get("LambdaConfig", {})
-        missed = [c for c in diff(wanted, got) if _under(f"LambdaConfig.{c.path}", INTENDED_PATHS)]
-        if unexpected or missed:
-            lines = [str(c) for c in unexpected] + [
-                f"LambdaConfig.{c.path}: wanted {c.old!r}, pool has {c.new!r}" for c in missed
-            ]
+        wrong = mismatches(plan.target, after)
+        if not wrong:
+            return after
+        lines = "\n  ".join(f"{c.path}: wanted {c.old!r}, the pool has {c.new!r}" for c in wrong)
+        message = (
+            f"user pool {plan.user_pool_id} changed in ways that were not intended:\n  {lines}"
+        )
+        try:
+            previous = update_request(plan.before, self._update_shape())
+            call(self.cognito, "update_user_pool", plan.user_pool_id, **previous)
+            left = mismatches(plan.before, self.describe(plan.user_pool_id))
+        except AwsError as err:
             raise PoolError(
-                f"user pool {plan.user_pool_id} changed in ways that were not intended:\n  "
-                + "\n  ".join(lines)
+                f"{message}\nwriting the previous configuration back failed: {err}"
+            ) from err
+        if left:
+            raise PoolError(
+                f"{message}\nthe previous configuration was written back, but it still differs:"
+                "\n  " + "\n  ".join(f"{c.path}: was {c.old!r}, now {c.new!r}" for c in left)
             )
-        return after
+        raise PoolError(f"{message}\nthe previous configuration was written back and verified")
+
+    def function(self, function: str) -> SenderFunction:
+        """The function by name, partial or full ARN; refuses one that does not exist."""
+        try:
+            response = call(self.lambda_client, "get_function", function, FunctionName=function)
+        except AwsError as err:
+            if err.code in ("ResourceNotFoundException", "InvalidParameterValueException"):
+                raise PoolError(f"function {function!r} does not exist ({err.code})") from err
+            raise
+        config = response["Configuration"]
+        variables = (config.get("Environment") or {}).get("Variables") or {}
+        return SenderFunction(str(config["FunctionArn"]), dict(variables))
+
+    def cognito_may_invoke(self, function_arn: str, pool_arn: str) -> bool:
+        """Whether the function's resource policy lets Cognito invoke it for this pool."""
+        try:
+            response = call(
+                self.lambda_client, "get_policy", function_arn, FunctionName=function_arn
+            )
+        except AwsError as err:
+            if err.code == "ResourceNotFoundException":
+                return False
+            raise
+        return cognito_may_invoke(response.get("Policy"), pool_arn)
 
     def _plan(
-        self, pool: dict[str, Any], lambda_config: dict[str, Any], warnings: tuple[str, ...]
+        self, pool: dict[str, Any], target: dict[str, Any], warnings: tuple[str, ...] = ()
     ) -> Plan:
-        shape = self.cognito.meta.service_model.operation_model("UpdateUserPool").input_shape
-        request = update_request(pool, shape)
-        if lambda_config:
-            request["LambdaConfig"] = lambda_config
-        else:
-            request.pop("LambdaConfig", None)
-        changes = tuple(
-            Change(f"LambdaConfig.{c.path}", c.old, c.new)
-            for c in diff(pool.get("LambdaConfig", {}), lambda_config)
-        )
-        return Plan(pool["Id"], pool, request, changes, warnings)
+        request = update_request(target, self._update_shape())
+        return Plan(pool["Id"], pool, target, request, warnings)
 
-    def _check_function(self, function_arn: str) -> None:
-        try:
-            self.lambda_client.get_function(FunctionName=function_arn)
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if code in ("ResourceNotFoundException", "InvalidParameterValueException"):
-                raise PoolError(f"function {function_arn!r} does not exist ({code})") from err
-            raise
+    def _update_shape(self) -> StructureShape:
+        shape: StructureShape = self.cognito.meta.service_model.operation_model(
+            "UpdateUserPool"
+        ).input_shape
+        return shape
 
     def _check_key(self, key_arn: str) -> None:
         try:
-            meta = self.kms.describe_key(KeyId=key_arn)["KeyMetadata"]
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if code in ("NotFoundException", "InvalidArnException"):
-                raise PoolError(f"KMS key {key_arn!r} does not exist ({code})") from err
+            meta = call(self.kms, "describe_key", key_arn, KeyId=key_arn)["KeyMetadata"]
+        except AwsError as err:
+            if err.code in ("NotFoundException", "InvalidArnException"):
+                raise PoolError(f"KMS key {key_arn!r} does not exist ({err.code})") from err
             raise
         if meta.get("Arn") != key_arn:
             raise PoolError(
@@ -240,27 +422,11 @@ class PoolEditor:
                 "(Cognito and the Encryption SDK need the ARN, not an alias or a key id)"
             )
         spec = meta.get("KeySpec", "SYMMETRIC_DEFAULT")
-        if spec != "SYMMETRIC_DEFAULT" or meta.get("KeyUsage", "ENCRYPT_DECRYPT") != (
-            "ENCRYPT_DECRYPT"
-        ):
-            raise PoolError(f"KMS key {key_arn} is {spec}; Cognito needs a symmetric key")
+        usage = meta.get("KeyUsage", "ENCRYPT_DECRYPT")
+        if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+            raise PoolError(
+                f"KMS key {key_arn} is {spec} for {usage}; Cognito needs a symmetric "
+                "encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)"
+            )
         if meta.get("KeyState", "Enabled") != "Enabled":
             raise PoolError(f"KMS key {key_arn} is {meta.get('KeyState')}, not Enabled")
-
-    def _permission_warnings(self, function_arn: str, pool: Mapping[str, Any]) -> tuple[str, ...]:
-        pool_arn = pool.get("Arn", "")
-        try:
-            policy = json.loads(self.lambda_client.get_policy(FunctionName=function_arn)["Policy"])
-        except ClientError:
-            policy = {"Statement": []}
-        for statement in policy.get("Statement", []):
-            principal = statement.get("Principal", {})
-            service = principal.get("Service") if isinstance(principal, Mapping) else principal
-            source = json.dumps(statement.get("Condition", {}))
-            if service == COGNITO_PRINCIPAL and pool_arn in source:
-                return ()
-        return (
-            f"the function's resource policy does not let {COGNITO_PRINCIPAL} invoke it for "
-            f"{pool_arn}: every email will fail until it does (deploy the stack with "
-            f"UserPoolId={pool.get('Id')}, or 'aws lambda add-permission' with --source-arn)",
-        )

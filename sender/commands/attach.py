@@ -1,32 +1,45 @@
 """Wire an existing user pool to the sender (CustomEmailSender + KMSKeyID), keeping every
-other pool setting; the pool is read back and checked after the update."""
+other pool setting; refuses before changing anything when the function, its permission or the
+key is wrong, and writes the previous configuration back if the read-back finds anything else
+changed."""
 
 from __future__ import annotations
 
 import argparse
 
 from sender.commands import failed
+from sender.commands.pooledit import add_pool_arguments, apply_plan, editor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
-    from sender.commands.detach import add_pool_arguments
-
     add_pool_arguments(parser)
-    parser.add_argument("--function-arn", required=True, help="the sender function's ARN")
+    parser.add_argument(
+        "--function-arn",
+        required=True,
+        metavar="FUNCTION",
+        help="the sender function: ARN, partial ARN or name (resolved to its ARN)",
+    )
     parser.add_argument(
         "--kms-key-arn", required=True, help="the symmetric key's ARN (not an alias)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="attach even though the function's resource policy does not let Cognito invoke it",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Plan, show, apply, verify."""
-    from sender.commands.detach import apply_plan, editor
+    """Check, plan, show, save, apply, verify."""
+    from sender.awscall import AwsError
     from sender.pool import PoolError
 
     try:
         pool_editor = editor(args.region)
-        plan = pool_editor.plan_attach(args.user_pool_id, args.function_arn, args.kms_key_arn)
-    except PoolError as err:
+        plan = pool_editor.plan_attach(
+            args.user_pool_id, args.function_arn, args.kms_key_arn, force=args.force
+        )
+    except (PoolError, AwsError) as err:
         return failed("attach", err)
-    return apply_plan(pool_editor, plan, dry_run=args.dry_run, verb="attach")
+    return apply_plan(pool_editor, plan, args, "attach")

@@ -32,7 +32,7 @@ def tiny_zip() -> bytes:
     return buf.getvalue()
 
 
-def create_function(name: str) -> str:
+def create_function(name: str, environment: dict[str, str] | None = None) -> str:
     """A Lambda function; returns its ARN."""
     iam = boto3.client("iam")
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST))
@@ -42,8 +42,21 @@ def create_function(name: str) -> str:
         Role=role["Role"]["Arn"],
         Handler="handler.handler",
         Code={"ZipFile": tiny_zip()},
+        Environment={"Variables": environment or {}},
     )
     return str(fn["FunctionArn"])
+
+
+def allow_cognito(function: str, pool_arn: str, statement_id: str = "cognito") -> None:
+    """The resource policy statement the stack's CognitoInvokePermission makes."""
+    boto3.client("lambda").add_permission(
+        FunctionName=function,
+        StatementId=statement_id,
+        Action="lambda:InvokeFunction",
+        Principal="cognito-idp.amazonaws.com",
+        SourceArn=pool_arn,
+        SourceAccount=ACCOUNT,
+    )
 
 
 @dataclass(frozen=True)
@@ -64,17 +77,21 @@ class Existing:
         return pool
 
 
-def existing_pool(*, with_permission: bool = True) -> Existing:
+def existing_pool(*, with_permission: bool = True, **settings: Any) -> Existing:
     """A pool with other triggers, MFA, a password policy, email configuration, custom schema
-    attributes and tags; plus a sender function and key not yet attached."""
+    attributes and tags (``settings`` replace, add or, when None, remove ``create_user_pool``
+    arguments); plus a
+    sender function deployed with the key, and the key, not yet attached."""
     other = create_function("pre-sign-up")
-    sender = create_function("email-sender")
     key_arn = boto3.client("kms").create_key(Description="sender")["KeyMetadata"]["Arn"]
+    sender = create_function(
+        "email-sender", {"KMS_KEY_ARN": key_arn, "EMAIL_FROM": "Example <no-reply@example.com>"}
+    )
     cognito = boto3.client("cognito-idp")
     # No UsernameAttributes / AliasAttributes: real Cognito cannot change them with
     # UpdateUserPool, but moto's update replaces its whole stored configuration and drops them
     # (attach's read-back then rightly refuses), so they would only test moto.
-    pool = cognito.create_user_pool(
+    arguments: dict[str, Any] = dict(
         PoolName="existing-pool",
         AutoVerifiedAttributes=["email"],
         MfaConfiguration="OPTIONAL",
@@ -106,14 +123,10 @@ def existing_pool(*, with_permission: bool = True) -> Existing:
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
         UserPoolTags={"team": "identity", "cost-center": "42"},
         DeletionProtection="ACTIVE",
-    )["UserPool"]
+    )
+    arguments.update(settings)
+    pool = cognito.create_user_pool(**{k: v for k, v in arguments.items() if v is not None})
+    pool = pool["UserPool"]
     if with_permission:
-        boto3.client("lambda").add_permission(
-            FunctionName=sender,
-            StatementId="cognito",
-            Action="lambda:InvokeFunction",
-            Principal="cognito-idp.amazonaws.com",
-            SourceArn=pool["Arn"],
-            SourceAccount=ACCOUNT,
-        )
+        allow_cognito(sender, pool["Arn"])
     return Existing(pool["Id"], pool["Arn"], other, sender, key_arn)

@@ -185,21 +185,27 @@ def test_attach_with_the_outputs_sets_the_pools_trigger_configuration(
     }
 
 
-def test_attach_to_a_function_of_another_stack_warns_about_the_permission(
+def test_attach_to_a_function_of_another_stack_is_refused_until_cognito_may_invoke_it(
     deployed: Deployed, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stranger = create_function("not-from-the-stack")
+    key = deployed.outputs["KmsKeyArn"]
+    stranger = create_function("not-from-the-stack", {"KMS_KEY_ARN": key})
+    before = boto3.client("cognito-idp").describe_user_pool(UserPoolId=deployed.pool_id)["UserPool"]
+    args = [
+        "attach",
+        *("--user-pool-id", deployed.pool_id),
+        *("--function-arn", "not-from-the-stack"),
+        *("--kms-key-arn", key),
+    ]
 
-    status = main(
-        [
-            "attach",
-            *("--user-pool-id", deployed.pool_id),
-            *("--function-arn", stranger),
-            *("--kms-key-arn", deployed.outputs["KmsKeyArn"]),
-        ]
-    )
+    assert main(args) == 1
+    after = boto3.client("cognito-idp").describe_user_pool(UserPoolId=deployed.pool_id)["UserPool"]
+    assert after == before
+    err = capsys.readouterr().err
+    assert "does not let cognito-idp.amazonaws.com invoke it" in err
+    assert f"aws lambda add-permission --function-name {stranger} " in err
 
-    assert status == 0
+    assert main([*args, "--force"]) == 0
     assert "does not let cognito-idp.amazonaws.com invoke it" in capsys.readouterr().err
 
 
