@@ -21,6 +21,8 @@ from sender.errors import SenderError
 from tests.conftest import LocalAws
 
 Hook = Callable[..., AWSResponse | None]
+# As Lambda sets AWS_LAMBDA_FUNCTION_NAME for a stack's function.
+FUNCTION_NAME = "cognito-sender-prod-SenderFunction-AbC123"
 
 
 class _Body:
@@ -197,6 +199,10 @@ def assert_failed(
     failed = run.metrics("EmailsFailed")
     assert [doc["reason"] for doc in failed] == [reason]
     assert failed[0]["EmailsFailed"] in (1, 1.0, [1], [1.0])
+    # Scoped to this deployment: the stack's alarm selects its own function's failures.
+    assert failed[0]["function"] == FUNCTION_NAME
+    [directive] = failed[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["function", "trigger", "reason"]]
     assert run.metrics("EmailsSent") == []
     assert len(run.sent) == sent, f"{len(run.sent)} messages sent, expected {sent}"
     # The Encryption SDK's own failure records (tracebacks, "Error on closing") stay out.
@@ -209,7 +215,8 @@ def assert_sent(run: Run) -> EmailMessage:
     """The documented outcome of a success: one message, one metric, no error, no leak."""
     assert run.error is None, f"unexpected {run.error!r}"
     assert run.errors == []
-    assert len(run.metrics("EmailsSent")) == 1
+    [sent] = run.metrics("EmailsSent")
+    assert sent["function"] == FUNCTION_NAME
     assert run.metrics("EmailsFailed") == []
     assert len(run.sent) == 1, f"{len(run.sent)} messages sent, expected exactly one"
     assert_no_secret(run)
@@ -224,4 +231,5 @@ def harness(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Harness:
     """The handler against a real moto_server, with fault injection and full capture."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME)
     return Harness(remote_aws, capsys, caplog, monkeypatch)

@@ -60,3 +60,61 @@ def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
         ):
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
     return statements
+
+
+def _resolve(value: Any, conditions: dict[str, bool], parameters: dict[str, str]) -> Any:
+    """Fn::If chosen and AWS::NoValue dropped, as CloudFormation does for these parameters."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            name, yes, no = value["Fn::If"]
+            return _resolve(yes if conditions[name] else no, conditions, parameters)
+        out = {}
+        for key, item in value.items():
+            resolved = _resolve(item, conditions, parameters)
+            if resolved != {"Ref": "AWS::NoValue"}:
+                out[key] = resolved
+        return out
+    if isinstance(value, list):
+        items = [_resolve(item, conditions, parameters) for item in value]
+        return [item for item in items if item != {"Ref": "AWS::NoValue"}]
+    return value
+
+
+def _condition(expr: Any, conditions: dict[str, Any], parameters: dict[str, str]) -> Any:
+    if isinstance(expr, dict):
+        [(fn, args)] = expr.items()
+        if fn == "Ref":
+            return parameters[args]
+        if fn == "Condition":
+            return _condition(conditions[args], conditions, parameters)
+        if fn == "Fn::Equals":
+            left, right = (_condition(a, conditions, parameters) for a in args)
+            return str(left) == str(right)
+        if fn == "Fn::Not":
+            return not _condition(args[0], conditions, parameters)
+        if fn == "Fn::And":
+            return all(_condition(a, conditions, parameters) for a in args)
+        if fn == "Fn::Or":
+            return any(_condition(a, conditions, parameters) for a in args)
+        raise ValueError(f"condition function {fn!r} is not evaluated here")
+    return expr
+
+
+def rendered(parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """The transformed template with its conditions evaluated for ``parameters``: resources
+    and outputs of false conditions dropped, every Fn::If resolved."""
+    template = transformed(parameters)
+    given = {**REQUIRED, **(parameters or {})}
+    values = {
+        name: given.get(name, spec.get("Default", ""))
+        for name, spec in template.get("Parameters", {}).items()
+    }
+    raw = template.get("Conditions", {})
+    conditions = {name: bool(_condition(expr, raw, values)) for name, expr in raw.items()}
+    for section in ("Resources", "Outputs"):
+        template[section] = {
+            name: _resolve(item, conditions, values)
+            for name, item in template[section].items()
+            if conditions.get(item.get("Condition", ""), True)
+        }
+    return template
