@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "package": "sender.commands.package",
     "attach": "sender.commands.attach",
     "detach": "sender.commands.detach",
+    "doctor": "sender.commands.doctor",
     "restore": "sender.commands.restore",
     "replay": "sender.commands.replay",
 }
