@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 
 class AwsError(Exception):
@@ -31,6 +32,9 @@ def call(client: Any, method: str, resource: str, **kwargs: Any) -> dict[str, An
         code = str(error.get("Code") or f"HTTP {status}")
         message = " ".join(str(error.get("Message") or "").split())
         raise AwsError(operation, resource, code, message) from err
-    except BotoCoreError as err:
-        raise AwsError(operation, resource, type(err).__name__, str(err)) from err
+    # ResponseParserError is not a BotoCoreError: an endpoint answered with something that is
+    # not an AWS response (a proxy's or moto_server's HTML page for a call it lacks).
+    except (BotoCoreError, ResponseParserError) as err:
+        message = " ".join(str(err).split())
+        raise AwsError(operation, resource, type(err).__name__, message) from err
     return response

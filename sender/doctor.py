@@ -23,7 +23,6 @@ from urllib.parse import unquote
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
-from botocore.parsers import ResponseParserError
 
 from sender.awscall import AwsError, call
 from sender.lambdapolicy import add_permission_command, cognito_may_invoke
@@ -112,19 +111,6 @@ def _warning(detail: str, fix: str) -> Verdict:
 
 def _blocking(detail: str, fix: str) -> Verdict:
     return Verdict(BLOCKING, detail, fix)
-
-
-def _call(client: Any, method: str, resource: str, **kwargs: Any) -> dict[str, Any]:
-    """``awscall.call``, plus the one botocore failure it lets through."""
-    try:
-        return call(client, method, resource, **kwargs)
-    except ResponseParserError as err:
-        # Not a BotoCoreError: raised when an endpoint answers with a web page instead of an
-        # AWS response (moto_server's HTTP 500 for a call it does not implement).
-        service = client.meta.service_model.service_name
-        operation = f"{service} {client.meta.method_to_api_mapping.get(method, method)}"
-        message = " ".join(str(err).split())
-        raise AwsError(operation, resource, "ResponseParserError", message) from err
 
 
 def _explain(err: AwsError) -> str:
@@ -312,7 +298,7 @@ class Doctor:
     ) -> Iterator[Any]:
         """Every item of a paginated list call (``token`` names the request's page marker)."""
         while True:
-            page = _call(client, method, resource, **kwargs)
+            page = call(client, method, resource, **kwargs)
             yield from page.get(items, [])
             marker = page.get(token)
             if not marker or page.get("IsTruncated") is False:
@@ -323,7 +309,7 @@ class Doctor:
 
     def _pool(self) -> dict[str, Any]:
         def read() -> dict[str, Any]:
-            response = _call(
+            response = call(
                 self._client("cognito-idp"),
                 "describe_user_pool",
                 f"user pool {self.user_pool_id}",
@@ -369,7 +355,7 @@ class Doctor:
         def read() -> dict[str, Any] | None:
             arn = self._sender_arn()
             try:
-                return _call(
+                return call(
                     self._lambda(),
                     "get_function_configuration",
                     f"function {arn}",
@@ -411,7 +397,7 @@ class Doctor:
 
         def read() -> dict[str, Any] | None:
             try:
-                return _call(
+                return call(
                     self._ses(), "get_email_identity", f"SES identity {name}", EmailIdentity=name
                 )
             except AwsError as err:
@@ -422,7 +408,7 @@ class Doctor:
         return self._once(f"identity:{name}", read)
 
     def _account(self) -> dict[str, Any]:
-        return self._once("account", lambda: _call(self._ses(), "get_account", "the SES account"))
+        return self._once("account", lambda: call(self._ses(), "get_account", "the SES account"))
 
     def _invoke_config(self) -> dict[str, Any] | None:
         """The function's asynchronous invocation settings, or None when it has none."""
@@ -431,7 +417,7 @@ class Doctor:
             arn = self._sender_arn()
             self._function()
             try:
-                return _call(
+                return call(
                     self._lambda(),
                     "get_function_event_invoke_config",
                     f"function {arn}",
@@ -471,15 +457,15 @@ class Doctor:
             for name in self._pages(
                 iam, "list_role_policies", resource, "PolicyNames", "Marker", RoleName=role
             ):
-                got = _call(iam, "get_role_policy", resource, RoleName=role, PolicyName=name)
+                got = call(iam, "get_role_policy", resource, RoleName=role, PolicyName=name)
                 documents.append((f"inline policy {name}", got["PolicyDocument"]))
             for attached in self._pages(
                 iam, "list_attached_role_policies", resource, "AttachedPolicies", "Marker",
                 RoleName=role,
             ):  # fmt: skip
                 arn = attached["PolicyArn"]
-                policy = _call(iam, "get_policy", f"policy {arn}", PolicyArn=arn)["Policy"]
-                version = _call(
+                policy = call(iam, "get_policy", f"policy {arn}", PolicyArn=arn)["Policy"]
+                version = call(
                     iam,
                     "get_policy_version",
                     f"policy {arn}",
@@ -507,7 +493,7 @@ class Doctor:
             {"ContextKeyName": k, "ContextKeyValues": [v], "ContextKeyType": "string"}
             for k, v in context.items()
         ]
-        response = _call(
+        response = call(
             self._client("iam"),
             "simulate_principal_policy",
             f"role {role_arn}",
@@ -629,7 +615,7 @@ class Doctor:
         self._function()
         fix = add_permission_command(arn, pool_arn)
         try:
-            policy = _call(self._lambda(), "get_policy", f"function {arn}", FunctionName=arn)
+            policy = call(self._lambda(), "get_policy", f"function {arn}", FunctionName=arn)
         except AwsError as err:
             if err.code != "ResourceNotFoundException":
                 raise
@@ -663,7 +649,7 @@ class Doctor:
         key = self._key_id()
         kms = self._client("kms", _arn_part(key, 3, self.region) or self.region)
         try:
-            meta = _call(kms, "describe_key", f"key {key}", KeyId=key)["KeyMetadata"]
+            meta = call(kms, "describe_key", f"key {key}", KeyId=key)["KeyMetadata"]
         except AwsError as err:
             if err.code != "NotFoundException":
                 raise
@@ -781,7 +767,7 @@ class Doctor:
         if not name:
             return _ok("the function sends without a configuration set (SES_CONFIGURATION_SET)")
         try:
-            _call(
+            call(
                 self._ses(),
                 "get_configuration_set",
                 f"configuration set {name}",
@@ -907,14 +893,14 @@ class Doctor:
             )
         sqs = self._client("sqs", _arn_part(destination, 3) or self.region)
         name, account = _arn_part(destination, 5), _arn_part(destination, 4)
-        url = _call(
+        url = call(
             sqs,
             "get_queue_url",
             f"queue {destination}",
             QueueName=name,
             QueueOwnerAWSAccountId=account,
         )["QueueUrl"]
-        attributes = _call(
+        attributes = call(
             sqs,
             "get_queue_attributes",
             f"queue {url}",
@@ -965,7 +951,7 @@ class Doctor:
         end = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
 
         def total(metric_namespace: str, metric: str, dimensions: list[dict[str, str]]) -> int:
-            datapoints = _call(
+            datapoints = call(
                 cloudwatch,
                 "get_metric_statistics",
                 f"metric {metric_namespace} {metric}",
