@@ -219,3 +219,34 @@ def _document(value: str | dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         document = ast.literal_eval(value)
     return document
+
+
+def test_from_the_stack_to_a_verified_wired_pool(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's order: deploy, attach --dry-run, attach, doctor."""
+    outputs = deployed.outputs
+    sesv2 = boto3.client("sesv2")
+    sesv2.create_email_identity(EmailIdentity="example.com")
+    sesv2.create_configuration_set(ConfigurationSetName="transactional")
+    attach = outputs["AttachCommand"].split()[1:]
+    assert main([*attach, "--dry-run"]) == 0
+    assert main(attach) == 0
+    capsys.readouterr()
+
+    status = main([*outputs["DoctorCommand"].split()[1:], "--json"])
+
+    findings = {f["check"]: f for f in json.loads(capsys.readouterr().out)}
+    assert status == 0, [f for f in findings.values() if f["status"] == "blocking"]
+    assert {c for c, f in findings.items() if f["status"] == "ok"} >= {
+        "custom-email-sender",
+        "kms-key-id",
+        "function",
+        "invoke-permission",
+        "function-key",
+        "key-state",
+        "role-decrypt",
+        "role-send",
+        "ses-identity",
+        "configuration-set",
+    }
