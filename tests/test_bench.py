@@ -46,3 +46,31 @@ def test_load_accounts_for_every_email(tmp_path: Path) -> None:
     assert figures["emails_captured"] == 60
     assert figures["missing"] == 0 and figures["duplicated"] == 0
     assert figures["logged_failed"] == 0
+
+
+def test_burst_accounts_for_every_invocation_under_throttling(tmp_path: Path) -> None:
+    out = tmp_path / "burst.json"
+    result = run_bench(
+        "burst.py", "--count", "20", "--rate", "5", "--concurrency", "1,4", "--json", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "recommendation:" in result.stdout
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["accounting_ok"] is True
+    settings = {s["concurrency"]: s for s in figures["settings"]}
+    assert sorted(settings) == [1, 4]
+    for s in settings.values():
+        assert s["invoked"] == 20
+        assert s["sent_first"] + s["sent_after_retry"] + s["failed"] == s["invoked"]
+        assert s["failures_without_reason"] == 0
+        assert sum(s["failures_by_reason"].values()) == s["failed"]
+        assert set(s["failures_by_reason"]) <= {"ses_throttled"}
+        assert s["logged_failures_by_reason"] == s["failures_by_reason"]
+        assert s["logged_sent"] == s["sent"] == s["captured"]
+        assert s["missing"] == 0 and s["duplicated"] == 0 and s["captured_for_failed"] == 0
+        assert s["ses_attempts"] == s["sent"] + s["throttled_responses"]
+    # Four workers outrun 5 sends/s: SES throttled them and the sender's retries ran.
+    busy = settings[4]
+    assert busy["throttled_responses"] > 0
+    assert busy["ses_attempts"] > busy["sent"]
+    assert busy["sent_after_retry"] + busy["failed"] > 0
