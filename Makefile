@@ -11,7 +11,7 @@ PORT ?= 8025
 ARCH ?= x86_64
 LAMBDA_PYTHON ?= 3.13
 
-.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package
+.PHONY: setup test lint typecheck pytest check preview translations extract compile snapshots system-deps clean package lock
 
 BOTODATA := sender/data/botocore.json
 SKELETONS := sender/data/skeletons/.built
@@ -77,6 +77,12 @@ preview: setup
 # The Lambda zip that infra/template.yaml deploys (build/lambda.zip); see infra/README.md.
 package: setup
 	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON)
+
+# Pins the bundle's runtime closure (locks/lambda-$(ARCH)-py$(LAMBDA_PYTHON).txt: versions and
+# wheel hashes, resolved for Lambda's platform, not this machine's); run after changing
+# [project].dependencies, commit the result. `make package` installs exactly that lock.
+lock: setup
+	$(BIN)/cognito-sender package --arch $(ARCH) --python $(LAMBDA_PYTHON) --update-lock
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info $(COMPILED) $(BOTODATA) sender/data/skeletons

@@ -1,6 +1,14 @@
 """Build the Lambda zip: the runtime dependencies as wheels for the target platform, sender/,
 the templates with compiled catalogs, and .pyc files compiled by the target Python.
 
+The runtime dependencies are the exact wheels of a committed lock, one per target
+(``locks/lambda-<arch>-py<version>.txt``: every distribution of the closure, its version and
+the sha256 of its wheel), installed with pip's ``--require-hashes --no-deps``; with the
+skeletons rendered by the bundle's own libraries and fixed zip entries, two builds of the same
+commit are the same bytes. ``--update-lock`` resolves the closure again and rewrites the lock
+(``make lock``): pip resolves it for the target's platform tags, running on an interpreter of
+the target version so that markers such as ``python_version`` are evaluated for it.
+
 The .pyc files are compiled by an interpreter of the target version (bytecode and its magic
 number differ between versions; a .pyc from another version is ignored at import), with
 unchecked-hash invalidation: the deployed code never changes, so Python loads them without
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -22,6 +31,8 @@ import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 from sender import skeletons
 from sender.botosession import write_trimmed
@@ -29,6 +40,7 @@ from sender.commands import failed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
+DEFAULT_ARCH = "x86_64"
 DEFAULT_PYTHON = "3.13"  # the template's runtime
 ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34).
@@ -40,6 +52,12 @@ _DROP_DIST_INFO = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.jso
 RENDERING_DISTRIBUTIONS = ("jinja2", "markupsafe", "mjml-python", "css-inline")
 _VERSION = re.compile(r"^3\.\d{1,2}$")
 _BOTOCORE_VERSION = re.compile(r"""^__version__ = ['"]([^'"]+)['"]""", re.M)
+_LOCK_DEPENDENCIES = "# dependencies: "
+# Run by the target interpreter inside the staged bundle (-S -E: nothing but stdlib and bundle).
+_RENDER_SKELETONS = (
+    "import sys; from pathlib import Path; from sender import skeletons; "
+    "skeletons.build(Path(sys.argv[1]), Path(sys.argv[2]))"
+)
 
 
 class PackageError(Exception):
@@ -55,11 +73,26 @@ class Bundle:
     zipped_bytes: int
     unzipped_bytes: int
     pyc: bool
+    lock: Path | None = None
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One distribution of a lock: the wheel pip must install, known by its sha256."""
+
+    name: str
+    version: str
+    wheel: str
+    sha256: str
+
+    def line(self) -> str:
+        """Its line in the lock (pip's requirements format)."""
+        return f"{self.name}=={self.version} --hash=sha256:{self.sha256}  # {self.wheel}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
-    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default="x86_64")
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
     parser.add_argument(
         "--python",
         default=DEFAULT_PYTHON,
@@ -72,24 +105,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-pyc", action="store_true", help="ship sources only (slower cold start)"
     )
+    parser.add_argument(
+        "--update-lock",
+        action="store_true",
+        help="resolve the runtime closure for the target again, rewrite its lock "
+        "(locks/lambda-ARCH-pyVERSION.txt) and stop (make lock)",
+    )
+    parser.add_argument(
+        "--no-lock",
+        action="store_true",
+        help="resolve the closure afresh instead of installing the lock (not reproducible)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build and report the sizes."""
+    """Build and report the sizes, or (--update-lock) rewrite the lock."""
     try:
+        if args.update_lock:
+            path, pins = update_lock(
+                arch=args.arch, python=args.python, interpreter=args.interpreter
+            )
+            target = f"{args.arch} / CPython {args.python}"
+            print(f"wrote {_shown(path)}: {len(pins)} distributions for {target}")
+            return 0
         bundle = build(
             arch=args.arch,
             python=args.python,
             out=args.out,
             interpreter=args.interpreter,
             pyc=not args.no_pyc,
+            locked=not args.no_lock,
         )
     except PackageError as err:
         return failed("package", err)
     print(
         f"wrote {bundle.path}: {bundle.files} files, {_mb(bundle.zipped_bytes)} zipped, "
         f"{_mb(bundle.unzipped_bytes)} unzipped, "
-        f"{'with' if bundle.pyc else 'WITHOUT'} .pyc"
+        f"{'with' if bundle.pyc else 'WITHOUT'} .pyc, "
+        + (f"dependencies from {_shown(bundle.lock)}" if bundle.lock else "UNLOCKED dependencies")
     )
     return 0
 
@@ -101,13 +154,12 @@ def build(
     out: Path,
     interpreter: Path | None = None,
     pyc: bool = True,
+    locked: bool = True,
     root: Path = ROOT,
 ) -> Bundle:
-    """Build the zip at ``out`` for ``arch`` (x86_64 | arm64) and Python ``python``."""
-    if arch not in ARCHITECTURES:
-        raise PackageError(f"--arch {arch!r}: use one of {', '.join(sorted(ARCHITECTURES))}")
-    if not _VERSION.match(python):
-        raise PackageError(f"--python {python!r}: use a version such as 3.13")
+    """Build the zip at ``out`` for ``arch`` (x86_64 | arm64) and Python ``python``, its
+    dependencies from the target's lock (or, ``locked=False``, resolved afresh)."""
+    _check_target(arch, python)
     compiler = None
     if pyc:
         compiler = interpreter or find_interpreter(python)
@@ -118,18 +170,25 @@ def build(
                 f"Python {python}, pass --interpreter PATH, or --no-pyc for a source-only bundle"
             )
         _check_version(compiler, python)
+    requirements = runtime_dependencies(root)
+    lock = None
+    if locked:
+        lock = checked_lock(root, requirements, arch=arch, python=python, resolver=compiler)
     with tempfile.TemporaryDirectory(prefix="lambda-bundle-") as tmp:
         stage = Path(tmp)
-        install_dependencies(runtime_dependencies(root), stage, arch=arch, python=python)
+        if lock is not None:
+            install_locked(lock, stage, arch=arch, python=python)
+        else:
+            install_dependencies(requirements, stage, arch=arch, python=python)
         prune(stage)
         copy_sources(root, stage)
         trim_botocore_data(stage)
-        prebuild_skeletons(root, stage)
+        prebuild_skeletons(root, stage, interpreter=compiler)
         if compiler is not None:
             compile_pyc(compiler, stage)
         out.parent.mkdir(parents=True, exist_ok=True)
         files, unzipped = write_zip(stage, out)
-    return Bundle(out, files, out.stat().st_size, unzipped, compiler is not None)
+    return Bundle(out, files, out.stat().st_size, unzipped, compiler is not None, lock)
 
 
 def runtime_dependencies(root: Path) -> list[str]:
@@ -144,25 +203,160 @@ def platform_tags(arch: str) -> list[str]:
     return [f"{tag}_{machine}" for tag in GLIBC_TAGS]
 
 
+def target_options(arch: str, python: str) -> list[str]:
+    """pip options that pick wheels for the Lambda's platform and Python, not this machine's."""
+    options = ["--only-binary=:all:"]
+    for tag in platform_tags(arch):
+        options += ["--platform", tag]
+    return [*options, "--python-version", python, "--implementation", "cp"]
+
+
+def lock_path(root: Path, arch: str, python: str) -> Path:
+    """The committed lock of one target."""
+    return root / "locks" / f"lambda-{arch}-py{python}.txt"
+
+
+def lock_command(arch: str, python: str) -> str:
+    """The command that rewrites the lock of one target."""
+    variables = "" if arch == DEFAULT_ARCH else f" ARCH={arch}"
+    variables += "" if python == DEFAULT_PYTHON else f" LAMBDA_PYTHON={python}"
+    return f"make lock{variables}"
+
+
+def update_lock(
+    *, arch: str, python: str, interpreter: Path | None = None, root: Path = ROOT
+) -> tuple[Path, list[Pin]]:
+    """Resolve the runtime closure for the target and write its lock; returns (path, pins)."""
+    _check_target(arch, python)
+    resolver = interpreter or find_interpreter(python)
+    if resolver is None:
+        raise PackageError(
+            f"no Python {python} interpreter found to resolve the lock with (pip evaluates "
+            f"markers such as python_version for the interpreter it runs on): install Python "
+            f"{python} or pass --interpreter PATH"
+        )
+    _check_version(resolver, python)
+    requirements = runtime_dependencies(root)
+    pins = resolve(requirements, arch=arch, python=python, interpreter=resolver)
+    path = lock_path(root, arch, python)
+    write_lock(path, pins, requirements, arch=arch, python=python)
+    return path, pins
+
+
+def resolve(
+    requirements: list[str], *, arch: str, python: str, interpreter: Path | None
+) -> list[Pin]:
+    """The closure of ``requirements`` for the target, as pip would install it there: a dry
+    run with the target's platform options, read from pip's installation report."""
+    with tempfile.TemporaryDirectory(prefix="lambda-lock-") as tmp:
+        report = Path(tmp) / "report.json"
+        command = [str(interpreter or sys.executable), "-m", "pip", "install", "--quiet"]
+        command += ["--disable-pip-version-check", "--dry-run", "--ignore-installed"]
+        command += ["--report", str(report), *target_options(arch, python), *requirements]
+        _pip(command, arch=arch, python=python)
+        data = json.loads(report.read_text(encoding="utf-8"))
+    return sorted((pin_of(item) for item in data["install"]), key=lambda pin: pin.name)
+
+
+def pin_of(item: dict[str, Any]) -> Pin:
+    """A :class:`Pin` from one ``install`` entry of pip's installation report."""
+    info = item["download_info"]
+    wheel = unquote(info["url"].rsplit("/", 1)[-1])
+    archive = info.get("archive_info") or {}
+    sha256 = (archive.get("hashes") or {}).get("sha256")
+    if sha256 is None and str(archive.get("hash", "")).startswith("sha256="):
+        sha256 = archive["hash"].removeprefix("sha256=")
+    if not sha256:
+        raise PackageError(f"{info['url']}: the package index gave no sha256, cannot lock it")
+    name = re.sub(r"[-_.]+", "-", item["metadata"]["name"]).lower()
+    return Pin(name, item["metadata"]["version"], wheel, sha256)
+
+
+def write_lock(
+    path: Path, pins: list[Pin], requirements: list[str], *, arch: str, python: str
+) -> None:
+    """The lock file: a header naming the target and inputs, then one pinned wheel a line."""
+    header = [
+        f"# The Lambda bundle's runtime closure for {arch} / CPython {python}, resolved with",
+        f"# pip {' '.join(target_options(arch, python))}.",
+        "# `cognito-sender package` installs exactly these wheels (pip --require-hashes "
+        "--no-deps).",
+        f"# Written by `{lock_command(arch, python)}` from pyproject.toml's "
+        "[project].dependencies; do not edit.",
+        _LOCK_DEPENDENCIES + json.dumps(sorted(requirements)),
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text("\n".join([*header, *(pin.line() for pin in pins)]) + "\n", "utf-8")
+    os.replace(partial, path)
+
+
+def locked_dependencies(lock: Path) -> list[str] | None:
+    """The ``[project].dependencies`` a lock was resolved from, as its header records them."""
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if line.startswith(_LOCK_DEPENDENCIES):
+            found = json.loads(line.removeprefix(_LOCK_DEPENDENCIES))
+            return [str(requirement) for requirement in found]
+    return None
+
+
+def checked_lock(
+    root: Path, requirements: list[str], *, arch: str, python: str, resolver: Path | None
+) -> Path:
+    """The target's lock, refused when missing or resolved from other dependencies."""
+    lock = lock_path(root, arch, python)
+    fix = f"run '{lock_command(arch, python)}' (or pass --no-lock for an unpinned build)"
+    if not lock.is_file():
+        # Resolving first names a dependency that has no wheel for the target (arm64's
+        # css-inline), which a new lock could not fix.
+        resolve(requirements, arch=arch, python=python, interpreter=resolver)
+        raise PackageError(f"no lock {_shown(lock, root)} for {arch} / CPython {python}: {fix}")
+    locked = locked_dependencies(lock)
+    if locked != sorted(requirements):
+        raise PackageError(
+            f"{_shown(lock, root)} was resolved from the dependencies {locked}, but "
+            f"pyproject.toml now has {sorted(requirements)}: {fix}"
+        )
+    return lock
+
+
+def install_locked(lock: Path, target: Path, *, arch: str, python: str) -> None:
+    """Exactly the lock's wheels, each checked against its sha256."""
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    command += ["--no-compile", "--target", str(target), *target_options(arch, python)]
+    command += ["--no-deps", "--require-hashes", "-r", str(lock)]
+    _pip(command, arch=arch, python=python, lock=lock)
+
+
 def install_dependencies(requirements: list[str], target: Path, *, arch: str, python: str) -> None:
     """Wheels only, for the target platform and Python; no source builds for the host."""
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    command += ["--no-compile", "--target", str(target), "--only-binary=:all:"]
-    for tag in platform_tags(arch):
-        command += ["--platform", tag]
-    command += ["--python-version", python, "--implementation", "cp", *requirements]
+    command += ["--no-compile", "--target", str(target), *target_options(arch, python)]
+    _pip([*command, *requirements], arch=arch, python=python)
+
+
+def _pip(command: list[str], *, arch: str, python: str, lock: Path | None = None) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        missing = re.findall(r"No matching distribution found for (\S+)", result.stderr)
-        if missing:
-            raise PackageError(
-                f"no wheel of {', '.join(missing)} for {arch} / CPython {python} "
-                f"({', '.join(platform_tags(arch))}); a compiled dependency must ship a wheel "
-                "for the target or the import fails on Lambda. css-inline, for one, publishes "
-                "no glibc aarch64 wheels of recent versions: build for x86_64, or pin a version "
-                "that has one"
-            )
-        raise PackageError(f"pip install failed:\n{result.stderr.strip()[-2000:]}")
+    if result.returncode == 0:
+        return
+    missing = re.findall(r"No matching distribution found for (\S+)", result.stderr)
+    if missing:
+        raise PackageError(
+            f"no wheel of {', '.join(missing)} for {arch} / CPython {python} "
+            f"({', '.join(platform_tags(arch))}); a compiled dependency must ship a wheel "
+            "for the target or the import fails on Lambda. css-inline, for one, publishes "
+            "no glibc aarch64 wheels of recent versions: build for x86_64, or pin a version "
+            "that has one"
+        )
+    if "No module named pip" in result.stderr:
+        raise PackageError(f"{command[0]} has no pip: run '{command[0]} -m ensurepip'")
+    if lock is not None and "DO NOT MATCH THE HASHES" in result.stderr:
+        raise PackageError(
+            f"a wheel pip downloaded is not the one {_shown(lock)} names (sha256 differs): "
+            f"the index changed a file, or the lock was edited; check, then run "
+            f"'{lock_command(arch, python)}'\n{result.stderr.strip()[-2000:]}"
+        )
+    raise PackageError(f"pip install failed:\n{result.stderr.strip()[-2000:]}")
 
 
 def prune(site: Path) -> None:
@@ -207,13 +401,24 @@ def trim_botocore_data(stage: Path) -> None:
     )
 
 
-def prebuild_skeletons(root: Path, stage: Path) -> None:
-    """The renderer's prebuilt skeletons (``sender.skeletons``), rendered here with this
-    machine's Jinja2, MJML and css-inline: only when the bundle has the very same versions,
-    since the Lambda would otherwise render a shape differently from its stored skeleton.
-    Without them the bundle works the same, its cold starts compile templates."""
+def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = None) -> None:
+    """The renderer's prebuilt skeletons (``sender.skeletons``). Rendered by ``interpreter``
+    (of the target version) with the bundle's own Jinja2, MJML and css-inline, the very
+    libraries the Lambda would render with; without one, by this machine's, and only when the
+    bundle has the very same versions, since the Lambda would otherwise render a shape
+    differently from its stored skeleton. Without them the bundle works the same, its cold
+    starts compile templates."""
     target = stage / "sender" / "data" / "skeletons"
     shutil.rmtree(target, ignore_errors=True)
+    if interpreter is not None:
+        # -B: a timestamp .pyc written here would stop compileall making its unchecked-hash one.
+        command = [str(interpreter), "-S", "-E", "-B", "-c", _RENDER_SKELETONS]
+        command += [str(root / "templates"), str(target)]
+        result = subprocess.run(command, cwd=stage, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).strip()[-2000:]
+            raise PackageError(f"prebuilding the skeletons with {interpreter} failed:\n{output}")
+        return
     differ = {
         name: (version, bundled)
         for name in RENDERING_DISTRIBUTIONS
@@ -297,10 +502,21 @@ def _version_of(interpreter: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def _check_target(arch: str, python: str) -> None:
+    if arch not in ARCHITECTURES:
+        raise PackageError(f"--arch {arch!r}: use one of {', '.join(sorted(ARCHITECTURES))}")
+    if not _VERSION.match(python):
+        raise PackageError(f"--python {python!r}: use a version such as 3.13")
+
+
 def _check_version(interpreter: Path, version: str) -> None:
     found = _version_of(interpreter)
     if found != version:
         raise PackageError(f"--interpreter {interpreter} is Python {found}, not {version}")
+
+
+def _shown(path: Path, root: Path = ROOT) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _mb(size: int) -> str:
