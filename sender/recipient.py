@@ -5,17 +5,27 @@ Nothing from ``clientMetadata`` is consulted: the caller of a Cognito API cannot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.errors import RecipientError
 from sender.event import SenderEvent
 from sender.mime import check_address
+from sender.redact import mask_address
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+# RFC 5321 dot-atoms in ASCII: SES takes no SMTPUTF8 local part and wants an internationalised
+# domain in its xn-- form. Anything looser reaches the ``email`` package, which refuses it only
+# when the message is built, as an unnamed error.
+_ATOM: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_LOCAL_PART: Final = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
+_DOMAIN: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 class RecipientResolver:
@@ -45,7 +55,7 @@ class RecipientResolver:
         address = event.user_attributes.get("email")
         if address is None:
             address = self._look_up(event)
-        return check_address(address.strip())
+        return check_recipient(address)
 
     def _look_up(self, event: SenderEvent) -> str:
         cognito = self.client()
@@ -67,3 +77,32 @@ class RecipientResolver:
             if attr.get("Name") == "email" and attr.get("Value"):
                 return str(attr["Value"])
         raise RecipientError("the user has no email attribute", reason="recipient_missing")
+
+
+def check_recipient(value: str) -> str:
+    """One plain address the ``email`` package and SES can take, or ``RecipientError``.
+
+    Nothing is trimmed: whitespace, a trailing newline included, makes the address invalid.
+    """
+    # First the shape (one plain address, no list, name or CR/LF, at most 254 characters),
+    # whose error shows only a masked run of a hostile value; then every part of it.
+    address = check_address(value)
+    local, _, domain = address.rpartition("@")
+    if any(c.isspace() for c in address):
+        problem = "it holds whitespace (a line break at the end, say); nothing is trimmed"
+    elif not _LOCAL_PART.fullmatch(local):
+        problem = (
+            "the part before '@' must be ASCII letters, digits and !#$%&'*+/=?^_`{|}~- "
+            "with single dots between them, not at either end"
+        )
+    elif not _DOMAIN.fullmatch(domain):
+        problem = (
+            "the domain must be dot-separated labels of ASCII letters, digits and inner '-' "
+            "(no empty label, no '-' or '.' at either end; an international domain as xn--)"
+        )
+    else:
+        return address
+    raise RecipientError(
+        f"recipient {mask_address(address)!r} is not a deliverable address: {problem}",
+        reason="recipient_invalid",
+    )

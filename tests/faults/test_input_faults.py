@@ -178,6 +178,41 @@ def test_hostile_email_attribute_is_refused(harness: Harness, address: str) -> N
     assert "victim" not in str(error) and "victim" not in run.stdout
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        ".lovelace@example.com",
+        "lovelace.@example.com",
+        "ada..lovelace@example.com",
+        "lovelace@example.com\n",
+        "lovelace@example..com",
+        "lovelace@-example.com",
+        "lovelace@example-.com",
+        "lovelace@exämple.com",
+        "lovèlace@example.com",
+    ],
+)
+def test_address_the_email_package_would_refuse_is_recipient_invalid(
+    harness: Harness, address: str
+) -> None:
+    # These once passed the address check and failed while the message was built, as an
+    # internal_error: now refused first, by name, with the address masked.
+    event = harness.aws.event(Trigger.SIGN_UP, CODE, attributes={"email": address})
+    run = harness.invoke(event, secrets=[CODE])
+    error = assert_failed(run, RecipientError, "recipient_invalid")
+    [line] = run.errors
+    assert "***" in line["error"], "masked"
+    for shown in (str(error), run.stdout, run.log_text):
+        assert "lovelace" not in shown and "lovèlace" not in shown
+
+
+def test_plain_address_in_ascii_form_is_sent_unchanged(harness: Harness) -> None:
+    address = "ada.lovelace+signup@xn--bcher-kva.example"
+    event = harness.aws.event(Trigger.SIGN_UP, CODE, attributes={"email": address})
+    message = assert_sent(harness.invoke(event, secrets=[CODE]))
+    assert message.get_all("To") == [address]
+
+
 # --- attributes and metadata that reach the templates ---------------------------------------
 
 
