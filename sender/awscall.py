@@ -38,3 +38,15 @@ def call(client: Any, method: str, resource: str, **kwargs: Any) -> dict[str, An
         message = " ".join(str(err).split())
         raise AwsError(operation, resource, type(err).__name__, message) from err
     return response
+
+
+def call_if_found(
+    client: Any, method: str, resource: str, *, missing: str, **kwargs: Any
+) -> dict[str, Any] | None:
+    """``call``, or None when the service answers with the error code ``missing``."""
+    try:
+        return call(client, method, resource, **kwargs)
+    except AwsError as err:
+        if err.code == missing:
+            return None
+        raise

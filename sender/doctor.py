@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from sender.awscall import AwsError, call
+from sender.awscall import AwsError, call, call_if_found
 from sender.lambdapolicy import add_permission_command, cognito_may_invoke
 
 if TYPE_CHECKING:
@@ -354,17 +354,13 @@ class Doctor:
 
         def read() -> dict[str, Any] | None:
             arn = self._sender_arn()
-            try:
-                return call(
-                    self._lambda(),
-                    "get_function_configuration",
-                    f"function {arn}",
-                    FunctionName=arn,
-                )
-            except AwsError as err:
-                if err.code == "ResourceNotFoundException":
-                    return None
-                raise
+            return call_if_found(
+                self._lambda(),
+                "get_function_configuration",
+                f"function {arn}",
+                missing="ResourceNotFoundException",
+                FunctionName=arn,
+            )
 
         return self._once("function", read)
 
@@ -396,14 +392,13 @@ class Doctor:
         """The SES v2 identity ``name``, or None when there is none."""
 
         def read() -> dict[str, Any] | None:
-            try:
-                return call(
-                    self._ses(), "get_email_identity", f"SES identity {name}", EmailIdentity=name
-                )
-            except AwsError as err:
-                if err.code == "NotFoundException":
-                    return None
-                raise
+            return call_if_found(
+                self._ses(),
+                "get_email_identity",
+                f"SES identity {name}",
+                missing="NotFoundException",
+                EmailIdentity=name,
+            )
 
         return self._once(f"identity:{name}", read)
 
@@ -416,17 +411,13 @@ class Doctor:
         def read() -> dict[str, Any] | None:
             arn = self._sender_arn()
             self._function()
-            try:
-                return call(
-                    self._lambda(),
-                    "get_function_event_invoke_config",
-                    f"function {arn}",
-                    FunctionName=arn,
-                )
-            except AwsError as err:
-                if err.code == "ResourceNotFoundException":
-                    return None
-                raise
+            return call_if_found(
+                self._lambda(),
+                "get_function_event_invoke_config",
+                f"function {arn}",
+                missing="ResourceNotFoundException",
+                FunctionName=arn,
+            )
 
         return self._once("invoke-config", read)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.model import ListShape, Shape, StructureShape
 
-from sender.awscall import AwsError, call
+from sender.awscall import AwsError, call, call_if_found
 from sender.lambdapolicy import add_permission_command, cognito_may_invoke
 
 LAMBDA_VERSION = "V1_0"
@@ -387,15 +387,14 @@ class PoolEditor:
 
     def cognito_may_invoke(self, function_arn: str, pool_arn: str) -> bool:
         """Whether the function's resource policy lets Cognito invoke it for this pool."""
-        try:
-            response = call(
-                self.lambda_client, "get_policy", function_arn, FunctionName=function_arn
-            )
-        except AwsError as err:
-            if err.code == "ResourceNotFoundException":
-                return False
-            raise
-        return cognito_may_invoke(response.get("Policy"), pool_arn)
+        response = call_if_found(
+            self.lambda_client,
+            "get_policy",
+            function_arn,
+            missing="ResourceNotFoundException",
+            FunctionName=function_arn,
+        )
+        return cognito_may_invoke((response or {}).get("Policy"), pool_arn)
 
     def _plan(
         self, pool: dict[str, Any], target: dict[str, Any], warnings: tuple[str, ...] = ()

@@ -44,13 +44,19 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def python_report(
-    *args: str, env: dict[str, str], cwd: Path | None = None, flags: tuple[str, ...] = ()
+    *args: str,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    flags: tuple[str, ...] = (),
+    interpreter: Path | str = sys.executable,
+    stdin: str | None = None,
 ) -> dict[str, Any]:
     """Run a fresh interpreter (``python *flags *args``); its last stdout line is a JSON report."""
     result = subprocess.run(
-        [sys.executable, *flags, *args],
+        [str(interpreter), *flags, *args],
         cwd=cwd,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,

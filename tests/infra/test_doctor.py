@@ -4,9 +4,7 @@ deployment; then each blocking problem and each warning seeded on its own."""
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ import pytest
 from sender import localaws
 from sender.cli import main
 from sender.doctor import CHECKS, evaluate, policy_document, pool_region
+from tests.infra.aws import TRUST, tiny_zip
 
 pytestmark = pytest.mark.server
 
@@ -32,25 +31,7 @@ SEND_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 # What moto 5.2.5 cannot answer (SES v2 GetAccount): the only warnings of a healthy run.
 MOTO_CANNOT_CHECK = {"ses-sending", "ses-sandbox"}
 ALL_CHECKS = [check for check, _method, _hand in CHECKS]
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 Hook = tuple[str, Callable[..., Any]]
-
-
-def tiny_zip() -> bytes:
-    """A deployable (never invoked) function body."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("handler.py", "def handler(event, context):\n    return None\n")
-    return buf.getvalue()
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sender import cli, localaws
 from sender.commands import package
 from sender.commands.package import Bundle, PackageError, Pin, build
 from sender.event import Trigger
-from tests.conftest import EVENTS, parse_mime, parts
+from tests.conftest import EVENTS, parse_mime, parts, python_report
 
 TARGET = f"{sys.version_info.major}.{sys.version_info.minor}"
 LAMBDA_PYTHON = package.DEFAULT_PYTHON
@@ -127,19 +127,15 @@ def run_in_bundle(
     """``script`` run by ``interpreter`` from ``folder`` with nothing but the stdlib and the
     bundle on its path, as on Lambda (whose /var/task is read-only: -B writes no .pyc);
     its last stdout line is a JSON report."""
-    result = subprocess.run(
-        [str(interpreter), "-S", "-E", "-B", "-c", script],
+    return python_report(
+        "-c",
+        script,
+        interpreter=interpreter,
+        flags=("-S", "-E", "-B"),
         cwd=folder,
         env={"PATH": "/usr/bin:/bin", "HOME": str(folder), **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        stdin=stdin,
     )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return report
 
 
 def unzip(bundle: Bundle, folder: Path) -> Path:
