@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
-from sender.errors import ConfigError
+from sender.errors import ConfigError, not_utf8
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -38,7 +38,9 @@ def load_brand(templates_dir: Path) -> Brand:
     """Read and validate ``brand.toml``; errors name the file and the bad key."""
     path = templates_dir / "brand.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(not_utf8(path, err)) from err
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"{path}: {err}") from err
     for key in ("product_name", "company_name", "support_email", "logo_url", "website_url"):

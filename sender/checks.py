@@ -29,6 +29,7 @@ from sender.mime import to_bytes
 from sender.model import build_model
 from sender.render import LITERAL_FIELDS, PARTS, kinds_in
 from sender.samples import FALLBACK_RECIPIENT, Workbench
+from sender.templating import undecodable_templates
 
 Severity = Literal["error", "warning"]
 
@@ -76,6 +77,12 @@ def check_all(templates_dir: Path) -> list[Finding]:
         wb = Workbench(templates_dir)
     except SenderError as err:
         return [Finding("error", "setup", "brand.toml or locales", str(err))]
+    # Every other rule reads these files, and message extraction fails without naming one.
+    unreadable = [
+        Finding("error", "encoding", f, why) for f, why in undecodable_templates(templates_dir)
+    ]
+    if unreadable:
+        return unreadable
     findings = list(structure(wb))
     untranslated = missing_translations(wb)
     findings += [

@@ -6,7 +6,10 @@ dimension and the log field. Messages name the bad value, never a secret.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class SenderError(Exception):
@@ -70,3 +73,12 @@ class SendError(SenderError):
         super().__init__(message, reason=reason)
         self.permanent = permanent
         self.response = response or {}
+
+
+def not_utf8(where: Path | str, err: UnicodeDecodeError) -> str:
+    """The message for a file that is not UTF-8: the file, the bad bytes and their offset."""
+    bad = err.object[err.start : err.end].hex(" ")
+    return (
+        f"{where}: not UTF-8: byte {bad} at offset {err.start} ({err.reason}); "
+        "save the file as UTF-8"
+    )

@@ -23,6 +23,8 @@ SOURCE_LOCALE = "en"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 DOMAIN = "messages"
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?$")
+# As ``pybabel init -l`` names them; ``match`` only ever finds a folder named this way.
+_FOLDER = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
 
 
 class LocaleInfo(NamedTuple):
@@ -50,6 +52,12 @@ class Catalogs:
         self._files: dict[str, Path | None] = {SOURCE_LOCALE: None}
         self._translations: dict[str, gettext.NullTranslations] = {}
         if self.root.is_dir():
+            for folder in sorted(self.root.iterdir()):
+                if folder.is_dir() and not _FOLDER.fullmatch(folder.name):
+                    raise ConfigError(
+                        f"{folder}: {folder.name!r} is not a locale folder name; expected a "
+                        "language code such as 'de' or language_REGION such as 'pt_BR'"
+                    )
             for po in sorted(self.root.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
                 code = po.parent.parent.name.replace("_", "-")
                 mo = po.with_suffix(".mo")

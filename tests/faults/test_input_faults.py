@@ -317,3 +317,62 @@ def test_damaged_catalog_fails_its_locale_only_and_names_the_file(
     # Catalogs are read on first use: every other locale still sends from the same process.
     message = assert_sent(harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE]))
     assert message["Content-Language"] == "en"
+
+
+# --- trusted files that are broken: each a named error, never a traceback -------------------
+
+
+def _templates_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)  # copy2 keeps the .mo newer than the .po
+    monkeypatch.setenv("TEMPLATES_DIR", str(templates))
+    handler.reset()
+    return templates
+
+
+def test_brand_file_not_utf8_is_config_error_naming_file_and_offset(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    brand = _templates_copy(tmp_path, monkeypatch) / "brand.toml"
+    brand.write_bytes(b'# Caf\xe9 "Ada"\n' + brand.read_bytes())
+    run = harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE])
+    error = assert_failed(run, ConfigError, "config_invalid")
+    assert f"{brand}: not UTF-8: byte e9 at offset 5" in str(error)
+    assert run.errors[0]["error"] == str(error)
+
+
+def test_locale_folder_not_a_language_tag_is_config_error_naming_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    locales = _templates_copy(tmp_path, monkeypatch) / "locales"
+    shutil.copytree(locales / "de", locales / "xx_bad!")
+    run = harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE])
+    error = assert_failed(run, ConfigError, "config_invalid")
+    assert "'xx_bad!' is not a locale folder name" in str(error)
+    assert "'pt_BR'" in str(error), "says what is allowed"
+
+
+def test_template_not_utf8_is_render_error_naming_file_and_offset(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    macros = _templates_copy(tmp_path, monkeypatch) / "layout" / "macros.mjml"
+    macros.write_bytes(b"{# caf\xc3 #}\n" + macros.read_bytes())
+    run = harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE])
+    error = assert_failed(run, RenderError, "template_error")
+    assert "layout/macros.mjml: not UTF-8: byte c3 at offset 6" in str(error)
+
+
+RECURSIVE = "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}\n"
+
+
+def test_endlessly_recursive_macro_is_render_error_naming_the_template(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    subject = _templates_copy(tmp_path, monkeypatch) / "sign_in_code" / "subject.txt"
+    subject.write_text(RECURSIVE, encoding="utf-8")
+    run = harness.invoke(harness.aws.event(Trigger.AUTHENTICATION, CODE), secrets=[CODE])
+    error = assert_failed(run, RenderError, "template_error")
+    assert str(error).startswith("sign_in_code/subject.txt:1: RecursionError")
+    assert len(str(error)) < 500, "one short line, not a traceback"
+    # The process is unharmed: other kinds still send.
+    assert_sent(harness.invoke(harness.aws.event(Trigger.SIGN_UP, CODE), secrets=[CODE]))
