@@ -2,23 +2,34 @@
 deployment (KMS key, user pool, verified sender), plus encryption exactly as Cognito does it.
 
 Used by ``simulate``, the preview's outbox, the tests and the benchmarks; never by the Lambda.
+
+moto_server itself answers any ``Host`` and reflects any ``Origin`` (CORS), so a web page that
+guessed its port could read the local keys and codes or reset it. The server started here runs
+moto's application behind a guard (``python -m sender.localaws``): only requests addressed to
+``127.0.0.1:PORT`` or ``localhost:PORT`` and carrying no browser's cross-site marks get through
+(boto3 and urllib send neither ``Origin`` nor ``Sec-Fetch-Site``). It also ends itself when the
+process that started it is gone, even killed with SIGKILL.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import boto3
 from aws_encryption_sdk import CommitmentPolicy, EncryptionSDKClient, StrictAwsKmsMasterKeyProvider
@@ -32,6 +43,8 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 COGNITO_SUITE = Algorithm.AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384  # 0x0378
+# How often the server checks that the process which started it is still there.
+PARENT_POLL_SECONDS = 0.2
 
 
 def free_port() -> int:
@@ -90,10 +103,18 @@ class MotoServer:
 
 
 def start_moto_server(port: int | None = None, *, timeout: float = 30.0) -> MotoServer:
-    """Start ``moto_server`` on 127.0.0.1 and wait (bounded) until it answers."""
+    """Start the guarded ``moto_server`` on 127.0.0.1 and wait (bounded) until it answers."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "sender.localaws",
+            "--port",
+            str(port),
+            "--parent",
+            str(os.getpid()),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -188,3 +209,87 @@ def cognito_event(
 
 def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or REGION
+
+
+# --- the guarded server process (``python -m sender.localaws``) ------------------------------
+
+
+class LocalOnlyGuard:
+    """WSGI middleware: pass a request to moto only when it is addressed to this server by its
+    loopback name and does not come from a web page."""
+
+    def __init__(self, app: WSGIApplication, port: int) -> None:
+        self.app = app
+        self.port = port
+        self.hosts = frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})
+
+    def refusal(self, environ: WSGIEnvironment) -> str | None:
+        """Why a request is refused, or ``None``."""
+        host = str(environ.get("HTTP_HOST", ""))
+        if host.lower() not in self.hosts:
+            return f"Host {host!r} is not 127.0.0.1:{self.port} or localhost:{self.port}"
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None:
+            return f"a request from a web page (Origin {origin!r})"
+        # "none" is the user typing the URL; a page elsewhere is "same-site" or "cross-site".
+        site = environ.get("HTTP_SEC_FETCH_SITE")
+        if site is not None and site not in ("none", "same-origin"):
+            return f"a request from a web page (Sec-Fetch-Site {site!r})"
+        return None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        why = self.refusal(environ)
+        if why is None:
+            return self.app(environ, start_response)
+        body = f"refused by the local AWS: {why}; only local tools may call it\n".encode()
+        start_response(
+            "403 Forbidden",
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+
+def exit_with_parent(parent: int, *, interval: float = PARENT_POLL_SECONDS) -> None:
+    """End this process as soon as ``parent`` is no longer its parent (a daemon thread).
+
+    PR_SET_PDEATHSIG would be the kernel's way, but it fires when the *thread* that started
+    the child ends, and the tools start moto_server from short-lived threads.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _serve(argv: list[str]) -> None:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    parser = argparse.ArgumentParser(prog="python -m sender.localaws")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--parent", type=int, required=True)
+    args = parser.parse_args(argv)
+    exit_with_parent(args.parent)
+    # The tools stop it (terminate) or it follows its parent: Ctrl-C in a terminal is theirs.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds its own URLs from it
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        "127.0.0.1",
+        args.port,
+        LocalOnlyGuard(app, args.port),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])
