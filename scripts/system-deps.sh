@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the browser tests need: the distribution's Chromium (no browser download at
-# run time) and fonts for the non-Latin locales. Installs only what is missing.
+# Debian packages the tests need: the distribution's Chromium (no browser download at run time)
+# and fonts for the non-Latin locales (browser tests), SpamAssassin (the check's spam score).
+# Installs only what is missing.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
