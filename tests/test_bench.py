@@ -74,3 +74,16 @@ def test_burst_accounts_for_every_invocation_under_throttling(tmp_path: Path) ->
     assert busy["throttled_responses"] > 0
     assert busy["ses_attempts"] > busy["sent"]
     assert busy["sent_after_retry"] + busy["failed"] > 0
+
+
+def test_sandbox_prints_the_ratio_and_blocks_nothing_the_templates_use(tmp_path: Path) -> None:
+    out = tmp_path / "sandbox.json"
+    result = run_bench("sandbox.py", "--reps", "1", "--samples", "default", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "ratio sandboxed/plain: render " in result.stdout
+    assert "ratio immutable/plain: render " in result.stdout
+    assert "SecurityError:" not in result.stdout
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["emails"] == 7 * 6
+    assert figures["blocked"] == {"sandboxed": [], "immutable": []}
+    assert figures["different_from_plain"] == {"sandboxed": 0, "immutable": 0}

@@ -1,0 +1,310 @@
+"""Jinja's sandbox, measured: every shipped kind × locale × sample rendered through the project's
+own ``Renderer`` with the project's Jinja environment, then with a sandboxed twin of it.
+
+    .venv/bin/python bench/sandbox.py [--reps 7] [--samples all|default] [--json FILE]
+
+The twin is built from the environment ``sender.templating.environment`` returns: the same
+loader, autoescape function, undefined class, extensions, options, filters, tests and globals,
+the same catalog installed the same way; only the class differs (``SandboxedEnvironment``,
+``ImmutableSandboxedEnvironment``). It gets a bytecode cache of its own: a sandboxed
+environment compiles templates differently (calls go through ``environment.call``), so it must
+never load code a plain one compiled.
+
+Figures, in one process, the variants interleaved repetition by repetition:
+
+- ``compile``: every template file compiled from source in a fresh environment (no bytecode
+  cache), the cost a cold process pays before its first skeleton;
+- ``render``: ``Renderer.render`` with its skeleton cache emptied first, so Jinja, MJML, CSS
+  inlining and the token checks all run (what an email of a new shape costs), and the part of it
+  spent in Jinja; ms per email, the median over repetitions of each repetition's mean;
+- a warm render (a cached or prebuilt skeleton: what the Lambda does for almost every email)
+  runs no Jinja at all, so the sandbox costs it nothing.
+
+Then what the sandbox blocks that the templates use today: every email rendered under each
+sandbox, each ``SecurityError`` listed, and the output compared with the plain environment's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+
+from sender import templating
+from sender.config import DEFAULT_TEMPLATES_DIR
+from sender.errors import RenderError
+from sender.event import EmailKind
+from sender.i18n import LocaleInfo
+from sender.model import build_model
+from sender.render import RenderedEmail, Renderer, TextCatalog, kinds_in
+from sender.samples import FALLBACK_RECIPIENT, Sample, Workbench
+
+VARIANTS: dict[str, type[jinja2.Environment] | None] = {
+    "plain": None,
+    "sandboxed": SandboxedEnvironment,
+    "immutable": ImmutableSandboxedEnvironment,
+}
+# What must be equal between the project's environment and its twin for the comparison to hold.
+_SAME = (
+    "autoescape",
+    "undefined",
+    "trim_blocks",
+    "lstrip_blocks",
+    "keep_trailing_newline",
+    "auto_reload",
+    "newline_sequence",
+    "block_start_string",
+    "variable_start_string",
+    "comment_start_string",
+    "line_statement_prefix",
+    "optimized",
+    "finalize",
+    "newstyle_gettext",
+)
+
+
+class _Bytecode(jinja2.BytecodeCache):
+    """An in-memory bytecode cache for one variant's environments (as the project shares one
+    across its locales)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+def twin(
+    env: jinja2.Environment,
+    cls: type[jinja2.Environment],
+    translations: gettext.NullTranslations,
+    bytecode: jinja2.BytecodeCache | None,
+) -> jinja2.Environment:
+    """``env`` rebuilt as ``cls``: same loader, options, extensions, filters, tests, globals,
+    catalog; ``AssertionError`` naming what differs if the copy is not faithful."""
+    other = cls(
+        bytecode_cache=bytecode,
+        loader=env.loader,
+        autoescape=env.autoescape,
+        undefined=env.undefined,
+        extensions=list(env.extensions),
+        trim_blocks=env.trim_blocks,
+        lstrip_blocks=env.lstrip_blocks,
+        keep_trailing_newline=env.keep_trailing_newline,
+        auto_reload=env.auto_reload,
+        newline_sequence=env.newline_sequence,
+        finalize=env.finalize,
+        optimized=env.optimized,
+    )
+    other.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    for name, value in env.globals.items():
+        other.globals.setdefault(name, value)
+    other.filters.update(env.filters)
+    other.tests.update(env.tests)
+    other.policies.update(env.policies)
+    differs = [a for a in _SAME if getattr(env, a, None) != getattr(other, a, None)]
+    differs += [
+        f"{part} {sorted(set(getattr(env, part)) ^ set(getattr(other, part)))}"
+        for part in ("extensions", "filters", "tests", "globals")
+        if set(getattr(env, part)) != set(getattr(other, part))
+    ]
+    assert not differs, f"the {cls.__name__} twin differs from the project's environment: {differs}"
+    return other
+
+
+class Bench:
+    """One ``Renderer`` per variant over the same templates, catalogs and samples."""
+
+    def __init__(self, templates_dir: Path, samples: str) -> None:
+        self.wb = Workbench(templates_dir)
+        self.templates_dir = templates_dir
+        self.emails: list[tuple[EmailKind, str, Sample]] = [
+            (kind, locale, sample)
+            for kind in kinds_in(templates_dir)
+            for name, sample in sorted(self.wb.samples.get(kind, {}).items())
+            if samples == "all" or name == "default"
+            for locale in self.wb.catalogs.locales
+        ]
+        self.models = [
+            build_model(
+                s.event(),
+                s.secret(),
+                s.event().user_attributes.get("email", FALLBACK_RECIPIENT),
+                self.wb.brand,
+                LocaleInfo(locale),
+            )
+            for _, locale, s in self.emails
+        ]
+        self.renderers = {name: self._renderer(cls) for name, cls in VARIANTS.items()}
+        self.jinja_seconds = dict.fromkeys(VARIANTS, 0.0)
+
+    def _renderer(self, cls: type[jinja2.Environment] | None) -> Renderer:
+        renderer = Renderer(self.templates_dir, self.wb.catalogs)
+        bytecode = _Bytecode()
+        for locale in self.wb.catalogs.locales:
+            plain = renderer.environment(locale)  # the project's own environment
+            if cls is not None:
+                catalog = TextCatalog(self.wb.catalogs.translations(locale))
+                renderer._envs[locale] = twin(plain, cls, catalog, bytecode)  # type: ignore[arg-type]
+        return renderer
+
+    def instrument(self) -> None:
+        """Count the time each renderer spends in Jinja (its ``_render``)."""
+        for name, renderer in self.renderers.items():
+            inner = renderer._render
+
+            def timed(*args: Any, _inner: Callable[..., str] = inner, _name: str = name) -> str:
+                start = time.perf_counter()
+                try:
+                    return _inner(*args)
+                finally:
+                    self.jinja_seconds[_name] += time.perf_counter() - start
+
+            renderer._render = timed  # type: ignore[method-assign,assignment]
+
+    def render_all(self, name: str) -> Iterator[tuple[int, RenderedEmail | Exception]]:
+        """Every email once, skeleton cache emptied first (so Jinja runs every time)."""
+        renderer = self.renderers[name]
+        for i, ((kind, locale, _), model) in enumerate(zip(self.emails, self.models, strict=True)):
+            renderer._skeletons.clear()
+            try:
+                yield i, renderer.render(kind, LocaleInfo(locale), model)
+            except (SecurityError, RenderError) as err:
+                yield i, err
+
+    def compile_ms(self, cls: type[jinja2.Environment] | None) -> float:
+        """Compile every template file from source in a fresh environment."""
+        locale = self.wb.catalogs.locales[0]
+        catalog = TextCatalog(self.wb.catalogs.translations(locale))
+        env = templating.environment(self.templates_dir, catalog)  # type: ignore[arg-type]
+        if cls is not None:
+            env = twin(env, cls, catalog, None)  # type: ignore[arg-type]
+        else:
+            env.bytecode_cache = None
+        names = [
+            n
+            for n in env.list_templates()
+            if n.endswith(templating.TEMPLATE_SUFFIXES) and not n.startswith("locales/")
+        ]
+        start = time.perf_counter()
+        for n in names:
+            env.get_template(n)
+        return (time.perf_counter() - start) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7, help="repetitions (default 7)")
+    parser.add_argument(
+        "--samples", choices=("all", "default"), default="all", help="every sample or one a kind"
+    )
+    parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES_DIR)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    bench = Bench(args.templates, args.samples)
+    count = len(bench.emails)
+    print(
+        f"Jinja sandbox: {count} emails ({len(kinds_in(args.templates))} kinds × "
+        f"{len(bench.wb.catalogs.locales)} locales, samples: {args.samples}), "
+        f"{args.reps} repetitions; Python {platform.python_version()}, Jinja2 {jinja2.__version__}"
+    )
+
+    # What each sandbox blocks: every email rendered once, outputs compared with plain's.
+    plain = dict(bench.render_all("plain"))
+    broken = [(bench.emails[i], r) for i, r in plain.items() if isinstance(r, Exception)]
+    if broken:
+        for (kind, locale, sample), err in broken:
+            print(f"plain render failed: {kind.value}/{locale}/{sample.name}: {err}")
+        return 1
+    blocked: dict[str, list[str]] = {}
+    different: dict[str, int] = {}
+    for name in ("sandboxed", "immutable"):
+        blocked[name], different[name] = [], 0
+        for i, result in bench.render_all(name):
+            kind, locale, sample = bench.emails[i]
+            where = f"{kind.value}/{locale}/{sample.name}"
+            if isinstance(result, Exception):
+                cause = result if isinstance(result, SecurityError) else result.__cause__
+                label = "SecurityError" if isinstance(cause, SecurityError) else "error"
+                blocked[name].append(f"{where}: {label}: {result}")
+            elif result != plain[i]:
+                different[name] += 1
+        for line in blocked[name]:
+            print(f"{name}: {line}")
+        security = sum("SecurityError" in line for line in blocked[name])
+        print(
+            f"{name}: {security} SecurityError, {len(blocked[name]) - security} other error(s), "
+            f"{different[name]} email(s) different from plain, "
+            f"{count - len(blocked[name]) - different[name]} identical"
+        )
+
+    # Timing: compile, then render with Jinja's share, the variants interleaved.
+    bench.instrument()
+    compile_runs: dict[str, list[float]] = {n: [] for n in VARIANTS}
+    render_runs: dict[str, list[float]] = {n: [] for n in VARIANTS}
+    jinja_runs: dict[str, list[float]] = {n: [] for n in VARIANTS}
+    for rep in range(args.reps + 1):
+        for name, cls in VARIANTS.items():
+            compiled = bench.compile_ms(cls)
+            bench.jinja_seconds[name] = 0.0
+            start = time.perf_counter()
+            for _i, _result in bench.render_all(name):
+                pass
+            elapsed = time.perf_counter() - start
+            if rep == 0:
+                continue  # a warm-up round: first calls pay for imports and caches
+            compile_runs[name].append(compiled)
+            render_runs[name].append(elapsed * 1000 / count)
+            jinja_runs[name].append(bench.jinja_seconds[name] * 1000 / count)
+
+    figures: dict[str, Any] = {"emails": count, "reps": args.reps, "variants": {}}
+    print()
+    print(f"{'variant':<11} {'compile ms':>11} {'render ms/email':>16} {'of it Jinja':>12}")
+    for name in VARIANTS:
+        row = {
+            "compile_ms": statistics.median(compile_runs[name]),
+            "render_ms_per_email": statistics.median(render_runs[name]),
+            "jinja_ms_per_email": statistics.median(jinja_runs[name]),
+        }
+        figures["variants"][name] = row
+        print(
+            f"{name:<11} {row['compile_ms']:>11.2f} {row['render_ms_per_email']:>16.3f} "
+            f"{row['jinja_ms_per_email']:>12.3f}"
+        )
+    base = figures["variants"]["plain"]
+    print()
+    for name in ("sandboxed", "immutable"):
+        row = figures["variants"][name]
+        ratios = {key: row[key] / base[key] for key in base}
+        figures["variants"][name]["ratio_to_plain"] = ratios
+        print(
+            f"ratio {name}/plain: render {ratios['render_ms_per_email']:.2f}x, "
+            f"Jinja {ratios['jinja_ms_per_email']:.2f}x, compile {ratios['compile_ms']:.2f}x"
+        )
+    print("warm render (cached or prebuilt skeleton): no Jinja runs, 1.00x by construction")
+    figures["blocked"] = blocked
+    figures["different_from_plain"] = different
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
