@@ -29,6 +29,7 @@ from sender.mime import to_bytes
 from sender.model import build_model
 from sender.render import LITERAL_FIELDS, PARTS, kinds_in
 from sender.samples import FALLBACK_RECIPIENT, Workbench
+from sender.spamscore import SpamBatch
 from sender.templating import undecodable_templates
 
 Severity = Literal["error", "warning"]
@@ -71,8 +72,9 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
-def check_all(templates_dir: Path) -> list[Finding]:
-    """Every rule over every kind × locale × sample of a templates folder."""
+def check_all(templates_dir: Path, *, spam: SpamBatch | None = None) -> list[Finding]:
+    """Every rule over every kind × locale × sample of a templates folder; with ``spam``, every
+    email's spam score too (``sender.spamscore``: one batch, scored at the end)."""
     try:
         wb = Workbench(templates_dir)
     except SenderError as err:
@@ -92,8 +94,10 @@ def check_all(templates_dir: Path) -> list[Finding]:
     for kind in kinds_in(templates_dir):
         for name in wb.samples.get(kind, {}):
             for locale in wb.catalogs.locales:
-                found = check_email(wb, kind, locale, name, untranslated=untranslated)
+                found = check_email(wb, kind, locale, name, untranslated=untranslated, spam=spam)
                 findings += [f for f in found if f.rule != "untranslated"]
+    if spam is not None:
+        findings += spam.findings()
     return findings
 
 
@@ -104,8 +108,10 @@ def check_email(
     sample: str,
     *,
     untranslated: Mapping[tuple[str, str], tuple[str, frozenset[str]]] | None = None,
+    spam: SpamBatch | None = None,
 ) -> list[Finding]:
-    """Every rule over one email; a render failure is one finding, not an exception."""
+    """Every rule over one email; a render failure is one finding, not an exception. With
+    ``spam``, the encoded message is queued there for its spam score."""
     where = {"kind": kind.value, "locale": locale, "sample": sample}
     folder = kind.value
 
@@ -129,6 +135,8 @@ def check_email(
     out: list[Finding] = []
 
     raw = to_bytes(composed.message)
+    if spam is not None:
+        spam.add(kind.value, locale, sample, raw)
     size = len(raw)
     if size > CLIP_BYTES:
         out.append(

@@ -260,7 +260,7 @@ class SpamBatch:
                 "error",
                 RULE,
                 kind,
-                f"SpamAssassin {s.version} local score {s.score:g} >= {THRESHOLD:g}: "
+                f"SpamAssassin {s.version} local score {s.score:g} >= {THRESHOLD:.1f}: "
                 + s.summary(),
                 kind,
                 locale,
@@ -299,7 +299,7 @@ class SpamBatch:
         versions = ", ".join(sorted({s.version for s in self.scores.values()}))
         return (
             f"spam score (SpamAssassin {versions}, local rules): {len(values)} emails, "
-            f"{min(values):g} to {max(values):g}, threshold {THRESHOLD:g}; "
+            f"{min(values):g} to {max(values):g}, threshold {THRESHOLD:.1f}; "
             f"counted: {counted or 'none'}; discounted: {discounted or 'none'}"
         )
 

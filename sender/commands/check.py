@@ -1,5 +1,5 @@
 """Check every email kind × locale × sample: render errors, leftovers, size, links, alt text,
-lang, translations and subject length; exits non-zero on any error."""
+lang, translations, subject length and spam score; exits non-zero on any error."""
 
 from __future__ import annotations
 
@@ -13,23 +13,37 @@ from sender.commands import add_templates_option
 if TYPE_CHECKING:
     from sender.checks import Finding
 
+SKIPPED = "spam score: not checked (--no-spam-score)"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
     add_templates_option(parser)
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--no-spam-score",
+        action="store_true",
+        help="skip SpamAssassin's score (it costs ~0.1 s of CPU per email not scored before)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run every rule; print a table (or JSON); 1 if any error was found."""
     from sender.checks import check_all, has_errors
+    from sender.spamscore import SpamBatch
 
-    findings = check_all(args.templates)
+    spam = None if args.no_spam_score else SpamBatch()
+    findings = check_all(args.templates, spam=spam)
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     if args.json:
         json.dump(
-            {"errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]},
+            {
+                "errors": errors,
+                "warnings": warnings,
+                "findings": [f.to_dict() for f in findings],
+                "spam_score": spam.report() if spam else {"checked": False, "reason": SKIPPED},
+            },
             sys.stdout,
             ensure_ascii=False,
             indent=2,
@@ -37,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         print(table(findings))
+        if spam is None:
+            print(SKIPPED)
+        elif spam.scores:  # otherwise a finding already says why there is no score
+            print(spam.summary())
         print(f"{errors} error(s), {warnings} warning(s) in {args.templates}")
     return 1 if has_errors(findings) else 0
 
