@@ -1,14 +1,15 @@
 """Jinja's sandbox, measured: every shipped kind × locale × sample rendered through the project's
-own ``Renderer`` with the project's Jinja environment, then with a sandboxed twin of it.
+own ``Renderer`` with the project's Jinja environment, then with a sandboxed one.
 
     .venv/bin/python bench/sandbox.py [--reps 7] [--samples all|default] [--json FILE]
 
-The twin is built from the environment ``sender.templating.environment`` returns: the same
-loader, autoescape function, undefined class, extensions, options, filters, tests and globals,
-the same catalog installed the same way; only the class differs (``SandboxedEnvironment``,
-``ImmutableSandboxedEnvironment``). It gets a bytecode cache of its own: a sandboxed
-environment compiles templates differently (calls go through ``environment.call``), so it must
-never load code a plain one compiled.
+The sandboxed environments come from the project's own code: ``Renderer.environment`` calls
+``sender.templating.environment`` (same loader, autoescape, undefined class, extensions,
+options, globals, catalog installed the same way) while that module's ``jinja2.Environment``
+is ``SandboxedEnvironment`` or ``ImmutableSandboxedEnvironment``; the result is compared with
+the plain environment attribute by attribute. Each variant gets a bytecode cache of its own: a
+sandboxed environment compiles templates differently (calls go through ``environment.call``),
+so it must never load code a plain one compiled (the project shares one cache across locales).
 
 Figures, in one process, the variants interleaved repetition by repetition:
 
@@ -27,13 +28,14 @@ sandbox, each ``SecurityError`` listed, and the output compared with the plain e
 from __future__ import annotations
 
 import argparse
-import gettext
 import json
 import platform
 import statistics
 import sys
 import time
+import types
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,7 @@ from sender.errors import RenderError
 from sender.event import EmailKind
 from sender.i18n import LocaleInfo
 from sender.model import build_model
-from sender.render import RenderedEmail, Renderer, TextCatalog, kinds_in
+from sender.render import RenderedEmail, Renderer, kinds_in
 from sender.samples import FALLBACK_RECIPIENT, Sample, Workbench
 
 VARIANTS: dict[str, type[jinja2.Environment] | None] = {
@@ -90,42 +92,34 @@ class _Bytecode(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def twin(
-    env: jinja2.Environment,
-    cls: type[jinja2.Environment],
-    translations: gettext.NullTranslations,
-    bytecode: jinja2.BytecodeCache | None,
-) -> jinja2.Environment:
-    """``env`` rebuilt as ``cls``: same loader, options, extensions, filters, tests, globals,
-    catalog; ``AssertionError`` naming what differs if the copy is not faithful."""
-    other = cls(
-        bytecode_cache=bytecode,
-        loader=env.loader,
-        autoescape=env.autoescape,
-        undefined=env.undefined,
-        extensions=list(env.extensions),
-        trim_blocks=env.trim_blocks,
-        lstrip_blocks=env.lstrip_blocks,
-        keep_trailing_newline=env.keep_trailing_newline,
-        auto_reload=env.auto_reload,
-        newline_sequence=env.newline_sequence,
-        finalize=env.finalize,
-        optimized=env.optimized,
+@contextmanager
+def environment_class(cls: type[jinja2.Environment]) -> Iterator[None]:
+    """While inside, ``sender.templating.environment`` builds a ``cls`` instead of a
+    ``jinja2.Environment``, everything else as the project builds it."""
+    proxy = types.SimpleNamespace(
+        **{name: getattr(jinja2, name) for name in dir(jinja2) if not name.startswith("__")}
     )
-    other.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    for name, value in env.globals.items():
-        other.globals.setdefault(name, value)
-    other.filters.update(env.filters)
-    other.tests.update(env.tests)
-    other.policies.update(env.policies)
-    differs = [a for a in _SAME if getattr(env, a, None) != getattr(other, a, None)]
+    proxy.Environment = cls
+    namespace = vars(templating)
+    saved = namespace["jinja2"]
+    namespace["jinja2"] = proxy
+    try:
+        yield
+    finally:
+        namespace["jinja2"] = saved
+
+
+def same_as(env: jinja2.Environment, plain: jinja2.Environment) -> None:
+    """``AssertionError`` naming what differs between two environments, other than the class."""
+    differs = [a for a in _SAME if getattr(env, a, None) != getattr(plain, a, None)]
     differs += [
-        f"{part} {sorted(set(getattr(env, part)) ^ set(getattr(other, part)))}"
+        f"{part} {sorted(set(getattr(env, part)) ^ set(getattr(plain, part)))}"
         for part in ("extensions", "filters", "tests", "globals")
-        if set(getattr(env, part)) != set(getattr(other, part))
+        if set(getattr(env, part)) != set(getattr(plain, part))
     ]
-    assert not differs, f"the {cls.__name__} twin differs from the project's environment: {differs}"
-    return other
+    assert not differs, (
+        f"the {type(env).__name__} differs from the project's environment: {differs}"
+    )
 
 
 class Bench:
@@ -151,17 +145,23 @@ class Bench:
             )
             for _, locale, s in self.emails
         ]
-        self.renderers = {name: self._renderer(cls) for name, cls in VARIANTS.items()}
+        self.renderers: dict[str, Renderer] = {}
+        for name, cls in VARIANTS.items():
+            self.renderers[name] = self._renderer(cls)
         self.jinja_seconds = dict.fromkeys(VARIANTS, 0.0)
 
     def _renderer(self, cls: type[jinja2.Environment] | None) -> Renderer:
         renderer = Renderer(self.templates_dir, self.wb.catalogs)
         bytecode = _Bytecode()
         for locale in self.wb.catalogs.locales:
-            plain = renderer.environment(locale)  # the project's own environment
-            if cls is not None:
-                catalog = TextCatalog(self.wb.catalogs.translations(locale))
-                renderer._envs[locale] = twin(plain, cls, catalog, bytecode)  # type: ignore[arg-type]
+            if cls is None:
+                renderer.environment(locale)  # the project's own environment
+                continue
+            with environment_class(cls):
+                env = renderer.environment(locale)
+            assert type(env) is cls, f"expected a {cls.__name__}, got {type(env).__name__}"
+            env.bytecode_cache = bytecode
+            same_as(env, self.renderers["plain"].environment(locale))
         return renderer
 
     def instrument(self) -> None:
@@ -190,13 +190,14 @@ class Bench:
 
     def compile_ms(self, cls: type[jinja2.Environment] | None) -> float:
         """Compile every template file from source in a fresh environment."""
+        renderer = Renderer(self.templates_dir, self.wb.catalogs)
         locale = self.wb.catalogs.locales[0]
-        catalog = TextCatalog(self.wb.catalogs.translations(locale))
-        env = templating.environment(self.templates_dir, catalog)  # type: ignore[arg-type]
-        if cls is not None:
-            env = twin(env, cls, catalog, None)  # type: ignore[arg-type]
+        if cls is None:
+            env = renderer.environment(locale)
         else:
-            env.bytecode_cache = None
+            with environment_class(cls):
+                env = renderer.environment(locale)
+        env.bytecode_cache = None
         names = [
             n
             for n in env.list_templates()
@@ -225,6 +226,18 @@ def main() -> int:
         f"{len(bench.wb.catalogs.locales)} locales, samples: {args.samples}), "
         f"{args.reps} repetitions; Python {platform.python_version()}, Jinja2 {jinja2.__version__}"
     )
+
+    # The sandboxes are live: what a hostile template author would try is refused.
+    probe = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+    locale = bench.wb.catalogs.locales[0]
+    for name in ("sandboxed", "immutable"):
+        try:
+            bench.renderers[name].environment(locale).from_string(probe).render()
+        except SecurityError:
+            continue
+        print(f"{name}: the probe {probe} was not refused: not a sandbox")
+        return 1
+    print(f"both sandboxes refuse {probe}")
 
     # What each sandbox blocks: every email rendered once, outputs compared with plain's.
     plain = dict(bench.render_all("plain"))

@@ -83,6 +83,7 @@ def test_sandbox_prints_the_ratio_and_blocks_nothing_the_templates_use(tmp_path:
     assert "ratio sandboxed/plain: render " in result.stdout
     assert "ratio immutable/plain: render " in result.stdout
     assert "SecurityError:" not in result.stdout
+    assert "both sandboxes refuse" in result.stdout
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["emails"] == 7 * 6
     assert figures["blocked"] == {"sandboxed": [], "immutable": []}
