@@ -22,6 +22,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ from urllib.parse import unquote
 from sender import skeletons
 from sender.botosession import write_trimmed
 from sender.commands import failed
+from sender.i18n import SOURCE_LOCALE
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
@@ -181,6 +183,7 @@ def build(
         else:
             install_dependencies(requirements, stage, arch=arch, python=python)
         prune(stage)
+        keep_cldr_locales(stage, shipped_locales(root))
         copy_sources(root, stage)
         trim_botocore_data(stage)
         prebuild_skeletons(root, stage, interpreter=compiler)
@@ -370,6 +373,36 @@ def prune(site: Path) -> None:
             (info / name).unlink(missing_ok=True)
     for stub in site.rglob("*.pyi"):
         stub.unlink()
+
+
+def shipped_locales(root: Path) -> list[str]:
+    """The locales the bundle's emails can be in: each one with a catalog, and the source one."""
+    catalogs = (root / "templates").glob("locales/*/LC_MESSAGES/*.po")
+    return sorted({SOURCE_LOCALE, *(po.parent.parent.name for po in catalogs)})
+
+
+def keep_cldr_locales(site: Path, locales: list[str]) -> None:
+    """Babel's CLDR data (``babel/locale-data/*.dat``, ~1,150 files and most of its 30 MB) cut
+    to what ``locales`` read: each one's file, its parents' as Babel finds them (CLDR's
+    exceptions, else the tag without its last part) and ``root``. Other data stays."""
+    data = site / "babel" / "locale-data"
+    if not data.is_dir():
+        return
+    with (site / "babel" / "global.dat").open("rb") as fh:
+        # Babel's own data file, from the locked and hash-checked wheel just installed.
+        exceptions: dict[str, str] = pickle.load(fh).get("parent_exceptions", {})  # noqa: S301
+    keep = {"root"}
+    for locale in locales:
+        name = locale.replace("-", "_")
+        while name not in keep:
+            keep.add(name)
+            name = exceptions.get(name) or (name.rpartition("_")[0] or "root")
+    missing = sorted(keep - {dat.stem for dat in data.glob("*.dat")})
+    if missing:
+        raise PackageError(f"Babel has no CLDR data for {missing}: the locales' dates need it")
+    for dat in data.glob("*.dat"):
+        if dat.stem not in keep:
+            dat.unlink()
 
 
 def copy_sources(root: Path, stage: Path) -> None:
