@@ -4,13 +4,22 @@ Every name that comes from a URL (kind, locale, sample, part, outbox id, draft) 
 against what exists before it is used; a miss is a 404 that names what is missing and what
 exists. Nothing here builds a file path from request text except sample saving, which accepts
 only a validated sample name inside the kind's own samples folder.
+
+Every email is rendered in a render worker process (``preview.rendering``) with a time limit,
+never on the event loop: a template that never finishes costs one worker, not the server.
+Every request that changes something (POST and any other method but GET/HEAD) must come from
+the preview's own pages: a same-origin ``Origin`` or ``Sec-Fetch-Site``, the per-process token
+the pages carry, and a body no larger than ``Settings.max_body`` (refused while it streams).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import hmac
 import json
+import secrets
 import threading
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 import anyio.to_thread
 import jinja2
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -38,22 +48,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from preview import frame
 from preview.drafts import Draft, Drafts
-from preview.findings import Check, Finding, IndexFindings, load_check
+from preview.findings import CHECK_MODULE, Finding, IndexFindings, load_check
 from preview.live import TOPICS, Broker
 from preview.localoutbox import LocalAwsUnavailable, LocalOutbox
-from preview.message import GMAIL_CLIP_BYTES, MessageView, from_composed, from_message
+from preview.message import GMAIL_CLIP_BYTES, MessageView, from_message
 from preview.problems import Problem, describe
 from preview.realses import RealSes, SesStatus
+from preview.rendering import RenderPool, findings_of
+from preview.renderworker import Failed, Job, Rendered
 from preview.workspace import Workspace, watch
 from sender.errors import ConfigError, SenderError
 from sender.event import EMAIL_KIND, EmailKind, Trigger
+from sender.mime import check_address
 from sender.outbox import DEFAULT_OUTBOX, Outbox
 from sender.samples import NAME, Sample, Workbench, sample_from_data
 
 HERE = Path(__file__).parent
 PARTS = ("html", "text", "source", "eml")
 VIEWPORTS = ("desktop", "600", "375", "320")
-MAX_SAMPLE_BYTES = 256 * 1024
+MAX_BODY_BYTES = 256 * 1024
+TOKEN_HEADER = "x-preview-token"
+TOKEN_FIELD = "preview_token"
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,10 @@ class Settings:
     watch: bool = True
     stream_lifetime: float = 25.0
     allowed_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost", "[::1]"))
+    render_timeout: float = 5.0
+    render_workers: int = 2
+    check_module: str = CHECK_MODULE
+    max_body: int = MAX_BODY_BYTES
 
 
 class Preview:
@@ -77,6 +96,8 @@ class Preview:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Proves a write comes from a page this process served (forms and the page's script).
+        self.token = secrets.token_urlsafe(32)
         self.workspace = Workspace(settings.templates_dir)
         self.broker = Broker()
         self.drafts = Drafts()
@@ -85,11 +106,19 @@ class Preview:
         self.ses = RealSes(settings.ses_sender)
         if not settings.ses_check:
             self.ses.status = SesStatus(False, "the real SES check is turned off (--no-ses)")
-        self.check: Check | None = load_check()
+        # Whether there is a check decides the badges; the check itself runs in the workers.
+        self.check = load_check(settings.check_module) is not None
+        self.pool = RenderPool(
+            self.workspace.templates_dir,
+            size=settings.render_workers,
+            limit=settings.render_timeout,
+            check_module=settings.check_module if self.check else None,
+            generation=self.workspace.generation,
+        )
         self.index_findings: IndexFindings | None = None
-        if self.check is not None:
+        if self.check:
             self.index_findings = IndexFindings(
-                self.check, lambda: self.broker.publish_threadsafe("findings")
+                self._check_one, lambda: self.broker.publish_threadsafe("findings")
             )
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "pages"),
@@ -97,9 +126,52 @@ class Preview:
             undefined=jinja2.StrictUndefined,
         )
 
+    def job(
+        self,
+        op: str,
+        sample: Sample,
+        locale: str,
+        *,
+        generation: int | None = None,
+        sender: str | None = None,
+        recipient: str | None = None,
+    ) -> Job:
+        """A render worker's job for ``sample`` in ``locale`` on the current templates."""
+        return Job(
+            op,
+            self.workspace.generation if generation is None else generation,
+            sample.kind.value,
+            sample.name,
+            str(sample.path),
+            dict(sample.data),
+            locale,
+            sender,
+            recipient,
+            self.settings.render_timeout,
+        )
+
+    async def run(self, job: Job) -> Rendered | Failed:
+        """Run ``job`` in a render worker without holding the event loop."""
+        # abandon_on_cancel: a shutdown does not wait for a stuck render; stopping the pool
+        # kills its worker, which ends the thread.
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.pool.run, job), abandon_on_cancel=True
+        )
+
+    def _check_one(self, sample: Sample, locale: str, generation: int) -> list[Finding]:
+        job = self.job("check", sample, locale, generation=generation)
+        return findings_of(self.pool.run(job, cache=False, background=True))
+
+    async def stopping(self) -> None:
+        """The server begins to shut down: end stuck renders and live streams now, so its
+        wait for open requests is short (the lifespan's end does the rest)."""
+        self.broker.close()
+        await anyio.to_thread.run_sync(self.pool.stop)
+
     def templates_changed(self) -> None:
         """A watched template file changed: rebuild, then tell the pages."""
         self.workspace.reload()
+        self.pool.generation = self.workspace.generation
         self.check_everything()
         self.broker.publish("templates")
 
@@ -119,7 +191,9 @@ class Preview:
             versions=json.dumps(self.broker.versions()),
             problem=self.workspace.problem,
             local_status=self.local.status if self.settings.local_aws else "off",
-            check_available=self.check is not None,
+            check_available=self.check,
+            token=self.token,
+            token_field=TOKEN_FIELD,
             **context,
         )
         return HTMLResponse(body, status_code=status)
@@ -141,6 +215,7 @@ def create_app(settings: Settings) -> Starlette:
                 settings.outbox_dir: preview.outbox_changed,
             }
             tasks.append(asyncio.create_task(watch(folders, stop)))
+        preview.pool.start()
         preview.check_everything()
         if settings.local_aws:
             preview.local.start()
@@ -150,6 +225,8 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             stop.set()
+            # First the workers: a render still running ends now, and so does its thread.
+            await anyio.to_thread.run_sync(preview.pool.stop)
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, timeout=5)
@@ -177,9 +254,9 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
-            Middleware(SameOriginPosts),
             Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+            Middleware(WriteGuard, token=preview.token, max_body=settings.max_body),
         ],
         exception_handlers={HTTPException: _http_error},
     )
@@ -235,22 +312,100 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-class SameOriginPosts:
-    """Refuse a POST another site's page makes (a form on the web aimed at localhost)."""
+class WriteGuard:
+    """Let a request that changes something through only when it comes from the preview's own
+    pages, with the token they carry, and a body within ``max_body`` bytes.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Browsers mark every request a page makes: ``Origin`` on any POST (and the form a page on
+    another site aims at localhost), ``Sec-Fetch-Site`` on everything; either must say "this
+    origin". The token (a header from the page's script, a hidden field in its forms) is what
+    a page elsewhere cannot read. The body is read as it streams and refused once it passes
+    the limit, so an endless upload costs at most ``max_body`` bytes.
+    """
+
+    def __init__(self, app: ASGIApp, token: str, max_body: int) -> None:
         self.app = app
+        self.token = token.encode()
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            headers = dict(scope["headers"])
-            origin = headers.get(b"origin")
-            host = headers.get(b"host", b"")
-            if origin is not None and origin.split(b"://", 1)[-1] != host:
-                response = Response("cross-origin POST refused", status_code=403)
-                await response(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+
+        async def refuse(status: int, why: str) -> None:
+            response = Response(f"{scope['method']} refused: {why}\n", status_code=status)
+            response.headers["connection"] = "close"
+            await response(scope, receive, send)
+
+        why = _foreign(headers, f"{scope.get('scheme', 'http')}://{headers.get('host', '')}")
+        if why is not None:
+            await refuse(403, why)
+            return
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await refuse(413, f"a body of {declared} bytes; at most {self.max_body}")
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
                 return
-        await self.app(scope, receive, send)
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await refuse(413, f"a body of more than {self.max_body} bytes")
+                return
+            if not message.get("more_body", False):
+                break
+        why = self._token_problem(headers, bytes(body))
+        if why is not None:
+            await refuse(403, why)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _token_problem(self, headers: Headers, body: bytes) -> str | None:
+        given = headers.get(TOKEN_HEADER)
+        form = headers.get("content-type", "").split(";")[0].strip().lower()
+        if given is None and form == "application/x-www-form-urlencoded":
+            fields = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+            given = dict(fields).get(TOKEN_FIELD)
+        if not given:
+            return (
+                f"no {TOKEN_HEADER} header or {TOKEN_FIELD} field: send it from a page of this "
+                "preview (reload the page)"
+            )
+        if not hmac.compare_digest(given.encode(), self.token):
+            return (
+                f"the {TOKEN_HEADER} is not this preview's: the page comes from an earlier run; "
+                "reload it"
+            )
+        return None
+
+
+def _foreign(headers: Headers, own: str) -> str | None:
+    """Why a request does not come from this origin's pages, or ``None`` when it does."""
+    origin = headers.get("origin")
+    site = headers.get("sec-fetch-site")
+    if origin is not None and origin.lower() != own.lower():
+        return f"Origin {origin!r} is not this preview ({own})"
+    if site is not None and site != "same-origin":
+        return f"Sec-Fetch-Site {site!r}: the request comes from another site, not this preview"
+    if origin is None and site is None:
+        return (
+            "no Origin or Sec-Fetch-Site header: a change must come from this preview's own "
+            f"pages ({own})"
+        )
+    return None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -388,8 +543,12 @@ class _TemplatesBroken(Exception):
     """The templates folder does not load; pages show the problem instead."""
 
 
-def _compose(selection: Selection) -> MessageView:
-    return from_composed(selection.workbench.compose(selection.sample, selection.locale))
+async def _compose(preview: Preview, selection: Selection) -> MessageView | Failed:
+    outcome = await preview.run(preview.job("compose", selection.sample, selection.locale))
+    if isinstance(outcome, Failed):
+        return outcome
+    assert isinstance(outcome.value, MessageView)
+    return outcome.value
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -420,7 +579,7 @@ async def index(request: Request) -> Response:
         groups=groups,
         locales=preview.workspace.locales,
         findings=findings or {},
-        checking=preview.check is not None and findings is None,
+        checking=preview.check and findings is None,
     )
 
 
@@ -434,18 +593,18 @@ async def email_page(request: Request) -> Response:
         return preview.render(request, "error.html", status=500, title="Templates", message="")
     message: MessageView | None = None
     problem: Problem | None = None
-    try:
-        message = _compose(selection)
-    except SenderError as err:
-        problem = describe(err, preview.workspace.templates_dir)
+    composed = await _compose(preview, selection)
+    if isinstance(composed, Failed):
+        problem = composed.problem
+    else:
+        message = composed
     if viewer.part == "eml" and message is not None:
         name = f"{selection.kind.value}-{selection.locale}-{selection.sample.name}.eml"
         return _eml_download(message.eml, name)
     findings: list[Finding] | None = None
-    if preview.check is not None and message is not None:
-        findings = await anyio.to_thread.run_sync(
-            preview.check.email, selection.workbench, selection.sample, selection.locale
-        )
+    if preview.check and message is not None:
+        job = preview.job("check", selection.sample, selection.locale)
+        findings = findings_of(await preview.run(job))
     base = f"/email/{selection.kind.value}"
 
     def link(**changes: str | None) -> str:
@@ -480,11 +639,11 @@ async def email_frame(request: Request) -> Response:
     mode = _choice(request, "mode", frame.MODES)
     try:
         selection = _select(request, request.path_params["kind"], request.query_params)
-        message = _compose(selection)
     except _TemplatesBroken:
         return _frame_text("the templates do not load; see the page", 500, preview)
-    except SenderError as err:
-        return _frame_text(str(err), 500, preview)
+    message = await _compose(preview, selection)
+    if isinstance(message, Failed):
+        return _frame_text(message.text, 500, preview)
     return _frame_html(message.html, mode, preview)
 
 
@@ -508,9 +667,7 @@ def _frame_text(text: str, status: int, preview: Preview) -> Response:
 
 
 async def _sample_body(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_SAMPLE_BYTES:
-        raise _Invalid(f"the sample is {len(body)} bytes; at most {MAX_SAMPLE_BYTES}")
+    body = await request.body()  # WriteGuard has read it already, within the limit
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
@@ -543,10 +700,9 @@ async def email_draft(request: Request) -> Response:
         return _invalid(str(err), preview)
     token = preview.drafts.add(Draft(selection.kind, selection.sample.name, data))
     drafted = Selection(selection.workbench, selection.kind, sample, selection.locale, token)
-    try:
-        message = _compose(drafted)
-    except SenderError as err:
-        problem = describe(err, preview.workspace.templates_dir)
+    message = await _compose(preview, drafted)
+    if isinstance(message, Failed):
+        problem = message.problem
         return JSONResponse(
             {"error": {"message": problem.message, "file": problem.file, "line": problem.line}},
             status_code=422,
@@ -596,9 +752,7 @@ async def save_sample(request: Request) -> Response:
 
 async def _form_selection(request: Request) -> tuple[Selection, Mapping[str, str]]:
     # The page's forms are small and urlencoded: parse them without a multipart library.
-    body = await request.body()
-    if len(body) > MAX_SAMPLE_BYTES:
-        raise HTTPException(413, f"form of {len(body)} bytes; at most {MAX_SAMPLE_BYTES}")
+    body = await request.body()  # WriteGuard has read it already, within the limit
     fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     return _select(request, request.path_params["kind"], fields), fields
 
@@ -613,6 +767,17 @@ async def send_local(request: Request) -> Response:
     if not preview.settings.local_aws:
         return preview.render(
             request, "error.html", 503, title="Local AWS", message="the local AWS is turned off"
+        )
+    # The handler renders in this process: only an email that renders within the time limit
+    # in a worker is handed to it.
+    checked = await _compose(preview, selection)
+    if isinstance(checked, Failed):
+        return preview.render(
+            request,
+            "error.html",
+            502,
+            title="Not sent",
+            message=f"not sent ({checked.reason}): {checked.text}",
         )
     try:
         entries = await anyio.to_thread.run_sync(
@@ -639,9 +804,32 @@ async def send_ses(request: Request) -> Response:
         return Response("the templates do not load", status_code=409)
     recipient = fields.get("recipient", "").strip()
     try:
-        message_id = await anyio.to_thread.run_sync(
-            preview.ses.send, selection.workbench, selection.sample, selection.locale, recipient
+        sender = preview.ses.sender_for_send()
+        check_address(recipient)
+    except PermissionError as err:
+        return preview.render(request, "error.html", 409, title="SES", message=str(err))
+    except SenderError as err:
+        return preview.render(
+            request, "error.html", 502, title="Not sent", message=f"not sent ({err.reason}): {err}"
         )
+    job = preview.job(
+        "compose", selection.sample, selection.locale, sender=sender, recipient=recipient
+    )
+    composed = await preview.run(job)
+    if isinstance(composed, Failed):
+        return preview.render(
+            request,
+            "error.html",
+            502,
+            title="Not sent",
+            message=f"not sent ({composed.reason}): {composed.text}",
+        )
+    assert isinstance(composed.value, MessageView)
+    send = functools.partial(
+        preview.ses.send, composed.value.eml, recipient=recipient, sample=selection.sample
+    )
+    try:
+        message_id = await anyio.to_thread.run_sync(send)
     except PermissionError as err:
         return preview.render(request, "error.html", 409, title="SES", message=str(err))
     except SenderError as err:
@@ -738,7 +926,7 @@ async def health(request: Request) -> Response:
             "templates": "ok" if problem is None else problem.where or problem.message,
             "local_aws": preview.local.status if preview.settings.local_aws else "off",
             "local_aws_endpoint": preview.local.endpoint,
-            "check": preview.check is not None,
+            "check": preview.check,
             "ses": {"enabled": preview.ses.status.enabled, "reason": preview.ses.status.reason},
         }
     )

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
+import socket
 import sys
 import threading
 import time
 import webbrowser
 from pathlib import Path
+from types import FrameType
 
 from sender.commands import add_templates_option
 from sender.outbox import DEFAULT_OUTBOX
+
+DEFAULT_RENDER_TIMEOUT = 5.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +56,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let the email frame load https images (by default nothing leaves this machine)",
     )
+    parser.add_argument(
+        "--render-timeout",
+        type=_seconds,
+        default=DEFAULT_RENDER_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a render that takes longer (default {DEFAULT_RENDER_TIMEOUT:g})",
+    )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 600:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a number of seconds from 0 to 600")
+    return seconds
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,11 +94,18 @@ def run(args: argparse.Namespace) -> int:
         ses_sender=args.ses_from or None,
         ses_check=not args.no_ses,
         remote_images=args.remote_images,
+        render_timeout=args.render_timeout,
     )
     app = create_app(settings)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown_host}:{args.port}/"
-    server = uvicorn.Server(
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await app.state.preview.stopping()
+            await super().shutdown(sockets)
+
+    server = Server(
         uvicorn.Config(
             app,
             host=args.host,
@@ -87,10 +116,23 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     threading.Thread(target=_announce, args=(server, url, args.open), daemon=True).start()
-    # Ctrl-C: uvicorn has already shut down cleanly (moto_server included) when it re-raises.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    # Ctrl-C and SIGTERM: uvicorn has already shut down cleanly (render workers and
+    # moto_server included) when it raises the signal again, for the handler in place before.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with contextlib.suppress(KeyboardInterrupt, _Terminated):
+            server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0 if server.started else 1
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (after uvicorn's clean shutdown)."""
+
+
+def _terminated(_signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def _announce(server: object, url: str, open_browser: bool) -> None:

@@ -77,10 +77,14 @@ class Check:
             return self._memo[1]
 
 
-def load_check() -> Check | None:
+CHECK_MODULE = "sender.checks"
+TIMEOUT_RULE = "render_timeout"
+
+
+def load_check(name: str = CHECK_MODULE) -> Check | None:
     """The check, or ``None`` when this install has none."""
     try:
-        module = importlib.import_module("sender.checks")
+        module = importlib.import_module(name)
     except ImportError:
         return None
     return Check(module) if callable(getattr(module, "check_email", None)) else None
@@ -88,10 +92,17 @@ def load_check() -> Check | None:
 
 class IndexFindings:
     """Every email's findings for the index badges, computed in the background per
-    workbench generation (hundreds of renders take seconds, the index must not wait)."""
+    workbench generation (hundreds of renders take seconds, the index must not wait).
 
-    def __init__(self, check: Check, on_done: Callable[[], None]) -> None:
-        self._check = check
+    ``check_one(sample, locale, generation)`` runs one email's check (in a render worker, with
+    the time limit). Once an email of a kind runs out of time, the kind's other emails are
+    not rendered again in that generation: each would cost the whole limit.
+    """
+
+    def __init__(
+        self, check_one: Callable[[Sample, str, int], list[Finding]], on_done: Callable[[], None]
+    ) -> None:
+        self._check_one = check_one
         self._on_done = on_done
         self._lock = threading.Lock()
         self._generation = -1
@@ -115,11 +126,26 @@ class IndexFindings:
     def _run(self, workbench: Workbench, generation: int) -> None:
         found: dict[Key, list[Finding]] = {}
         for kind in EmailKind:
+            slow: Finding | None = None
             for name, sample in workbench.samples.get(kind, {}).items():
                 for locale in workbench.catalogs.locales:
                     if self._generation != generation:
                         return  # the templates changed again: a newer run takes over
-                    found[(kind.value, name, locale)] = self._check.email(workbench, sample, locale)
+                    if slow is not None:
+                        found[(kind.value, name, locale)] = [slow]
+                        continue
+                    result = self._check_one(sample, locale, generation)
+                    found[(kind.value, name, locale)] = result
+                    timed_out = [f for f in result if f.rule == TIMEOUT_RULE]
+                    if timed_out:
+                        first = timed_out[0]
+                        slow = Finding(
+                            "error",
+                            TIMEOUT_RULE,
+                            first.file,
+                            f"not checked: {kind.value} {name} {locale} already took too long "
+                            f"({first.message})",
+                        )
         with self._lock:
             if self._generation != generation:
                 return

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 
 TOPICS = ("templates", "outbox", "ses", "findings")
 RETRY_MS = 300
+_CLOSE = "\0close"
 
 
 class Broker:
@@ -29,6 +30,7 @@ class Broker:
         self._counts = dict.fromkeys(TOPICS, 0)
         self._queues: set[asyncio.Queue[str]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Remember the server's loop so threads can publish."""
@@ -48,6 +50,12 @@ class Broker:
         for queue in self._queues:
             queue.put_nowait(topic)
 
+    def close(self) -> None:
+        """End every stream now and refuse new ones (the server is stopping; call on its loop)."""
+        self._closed = True
+        for queue in self._queues:
+            queue.put_nowait(_CLOSE)
+
     def publish_threadsafe(self, topic: str) -> None:
         """A topic changed (call from any thread)."""
         if self._loop is not None and not self._loop.is_closed():
@@ -57,6 +65,8 @@ class Broker:
 
     async def stream(self, since: Mapping[str, str], lifetime: float) -> AsyncIterator[str]:
         """SSE text: an event for every topic newer than ``since``, until ``lifetime`` ends."""
+        if self._closed:
+            return
         queue: asyncio.Queue[str] = asyncio.Queue()
         self._queues.add(queue)
         try:
@@ -72,6 +82,8 @@ class Broker:
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if topic == _CLOSE:
+                    return
                 if topic in since:
                     yield _event(topic, self.version(topic))
         finally:

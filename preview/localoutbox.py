@@ -1,17 +1,31 @@
 """The preview's embedded local AWS: a moto_server it starts, owns and stops, and sends that
-go through the real handler into the outbox folder (shared with ``cognito-sender simulate``)."""
+go through the real handler into the outbox folder (shared with ``cognito-sender simulate``).
+
+Anyone who can reach the local AWS (a test, ``curl .../moto-api/reset``) may empty it. A send
+first checks that the key it provisioned still exists and provisions again when it does not,
+so a reset costs one re-provisioning, not a send that fails with an unrelated error.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sender import localaws
-from sender.localsend import LocalPipeline
+from sender.errors import SenderError
+from sender.localsend import LocalPipeline, scoped_environ
 from sender.outbox import Outbox, OutboxEntry
 from sender.samples import Sample
 
 START_TIMEOUT = 60.0
+PROBE_CONFIG = BotoConfig(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1})
+log = logging.getLogger("preview.localoutbox")
 
 
 class LocalAwsUnavailable(RuntimeError):
@@ -30,6 +44,7 @@ class LocalOutbox:
         self._error: str | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._kms: Any = None
 
     def start(self) -> None:
         """Start moto_server and provision it, in a thread."""
@@ -61,24 +76,76 @@ class LocalOutbox:
         """Send ``sample`` in ``locale`` through the handler; the captured messages, saved."""
         if self._thread is None or not self._ready.wait(START_TIMEOUT):
             raise LocalAwsUnavailable("the local AWS is not running")
-        if self._pipeline is None:
-            raise LocalAwsUnavailable(self._error or "the local AWS is stopped")
         event = sample.event()
         attributes: dict[str, str | None] = {**event.user_attributes, "locale": locale}
         metadata = dict(event.client_metadata)
         if "locale" in metadata:
             metadata["locale"] = locale
         secret = sample.secret()
-        with self._lock:
-            raws = self._pipeline.send(
+
+        def send(pipeline: LocalPipeline) -> list[bytes]:
+            return pipeline.send(
                 event.trigger,
                 code=secret.reveal() if secret is not None else None,
                 user_attributes=attributes,
                 client_metadata=metadata or None,
                 user_name=event.user_name,
             )
+
+        with self._lock:
+            if self._pipeline is None:
+                raise LocalAwsUnavailable(self._error or "the local AWS is stopped")
+            pipeline = self._provisioned(self._pipeline)
+            try:
+                raws = send(pipeline)
+            except Exception as err:
+                if not self._reset(pipeline):
+                    if isinstance(err, SenderError):
+                        raise
+                    raise LocalAwsUnavailable(
+                        f"the local AWS failed: {type(err).__name__}: {err}"
+                    ) from err
+                raws = send(self._provisioned(pipeline))
         label = f"{sample.kind.value}-{locale}-{sample.name}"
         return [self.outbox.save(raw, label=label) for raw in raws]
+
+    def _provisioned(self, pipeline: LocalPipeline) -> LocalPipeline:
+        """``pipeline``, or a new one when the local AWS was reset under it."""
+        if not self._reset(pipeline):
+            return pipeline
+        log.warning(
+            "the embedded local AWS at %s was reset: provisioning its key, user pool and "
+            "sender again",
+            pipeline.server.endpoint,
+        )
+        try:
+            self._pipeline = LocalPipeline(pipeline.server, templates_dir=self.templates_dir)
+            self._kms = None
+        except Exception as err:
+            raise LocalAwsUnavailable(
+                f"the local AWS at {pipeline.server.endpoint} was reset and could not be "
+                f"provisioned again: {type(err).__name__}: {err}"
+            ) from err
+        return self._pipeline
+
+    def _reset(self, pipeline: LocalPipeline) -> bool:
+        """Whether the key ``pipeline`` provisioned is gone (someone reset the local AWS)."""
+        if self._kms is None:
+            with scoped_environ(pipeline.environment()):
+                self._kms = boto3.client("kms", config=PROBE_CONFIG)
+        try:
+            self._kms.describe_key(KeyId=pipeline.stack.key_arn)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "NotFoundException":
+                return True
+            raise LocalAwsUnavailable(
+                f"the local AWS at {pipeline.server.endpoint} refused to describe the key: {err}"
+            ) from err
+        except BotoCoreError as err:
+            raise LocalAwsUnavailable(
+                f"the local AWS at {pipeline.server.endpoint} does not answer: {err}"
+            ) from err
+        return False
 
     def stop(self) -> None:
         """Stop moto_server (waits for a start in progress first)."""

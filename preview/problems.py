@@ -60,6 +60,12 @@ def describe(err: BaseException, templates_dir: Path) -> Problem:
     return Problem(message, file, line, _excerpt(templates_dir, file, line))
 
 
+def located(message: str, file: str, line: int | None, templates_dir: Path) -> Problem:
+    """A problem at a known file (absolute or relative to the templates) and line."""
+    relative = _relative(file, templates_dir)
+    return Problem(message, relative, line, _excerpt(templates_dir, relative, line))
+
+
 def _strip_location(message: str, file: str) -> str:
     for pattern in (_LOCATED, _FILE):
         match = pattern.match(message)

@@ -18,8 +18,8 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.localsend import scoped_environ
-from sender.mime import check_address, to_bytes
-from sender.samples import Sample, Workbench
+from sender.mime import check_address
+from sender.samples import Sample
 from sender.ses import SesSender
 
 CHECK_CONFIG = BotoConfig(connect_timeout=2, read_timeout=4, retries={"total_max_attempts": 1})
@@ -53,22 +53,22 @@ class RealSes:
             self.status = check_identity(self.sender)
             return self.status
 
-    def send(self, workbench: Workbench, sample: Sample, locale: str, recipient: str) -> str:
-        """Compose ``sample`` for ``recipient`` and send it; the SES MessageId."""
+    def sender_for_send(self) -> str:
+        """The verified sender a test email goes out as; ``PermissionError`` when disabled."""
         status = self.status
         if not status.enabled or status.sender is None:
             raise PermissionError(f"real SES sending is disabled: {status.reason}")
+        return status.sender
+
+    def send(self, raw: bytes, *, recipient: str, sample: Sample) -> str:
+        """Send a message composed (in a render worker) for ``recipient``; the SES MessageId."""
+        sender = self.sender_for_send()
         check_address(recipient)
-        data = dict(sample.data)
-        data["userAttributes"] = {**dict(data.get("userAttributes") or {}), "email": recipient}
-        composed = workbench.compose(
-            Sample(sample.kind, sample.name, sample.path, data), locale, sender=status.sender
-        )
         with scoped_environ({}):
-            client = _session(status.region).client("sesv2", config=CHECK_CONFIG)
+            client = _session(self.status.region).client("sesv2", config=CHECK_CONFIG)
         return SesSender(client, configuration_set=None).send(
-            to_bytes(composed.message),
-            sender=status.sender,
+            raw,
+            sender=sender,
             recipient=recipient,
             tags={"trigger": sample.trigger.short, "template": sample.kind.value, "preview": "1"},
         )

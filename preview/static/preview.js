@@ -1,6 +1,19 @@
 // The preview's only script: live reload, the index filter, the sample editor.
 "use strict";
 
+// Every request that changes something carries the token this page was served with.
+const PREVIEW_TOKEN = (document.querySelector("meta[name=preview-token]") || {}).content || "";
+const post = (url, body) => fetch(url, {
+  method: "POST",
+  headers: { "content-type": "application/json", "x-preview-token": PREVIEW_TOKEN },
+  body,
+});
+// A refusal (403, 413) is plain text, not the JSON error a render failure sends.
+const replyData = async (reply) => {
+  const text = await reply.text();
+  try { return JSON.parse(text); } catch { return { error: { message: text.trim() || reply.statusText } }; }
+};
+
 (function liveUpdates() {
   const body = document.body;
   const topics = (body.dataset.live || "").split(" ").filter(Boolean);
@@ -67,8 +80,8 @@
 
   const render = async () => {
     const mine = ++sequence;
-    const reply = await fetch(area.dataset.render, { method: "POST", headers: { "content-type": "application/json" }, body: area.value });
-    const data = await reply.json();
+    const reply = await post(area.dataset.render, area.value);
+    const data = await replyData(reply);
     if (mine !== sequence) return;
     if (!reply.ok) { showError(data.error); return; }
     showError(null);
@@ -105,10 +118,8 @@
   if (carried && Date.now() - carried.at < 10000) statusLine.textContent = carried.text;
   save.addEventListener("click", async () => {
     const name = document.getElementById("save-name").value.trim();
-    const reply = await fetch("/email/" + save.dataset.kind + "/samples/" + encodeURIComponent(name), {
-      method: "POST", headers: { "content-type": "application/json" }, body: area.value,
-    });
-    const data = await reply.json().catch(() => ({ error: { message: reply.statusText } }));
+    const reply = await post("/email/" + save.dataset.kind + "/samples/" + encodeURIComponent(name), area.value);
+    const data = await replyData(reply);
     if (!reply.ok) { showError(data.error || { message: String(data) }); statusLine.textContent = "Not saved."; return; }
     showError(null);
     statusLine.textContent = "Saved to templates/" + data.saved + ".";

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from preview.app import Settings, create_app
@@ -26,7 +27,8 @@ def templates(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(templates: Path, tmp_path: Path) -> Settings:
-    """A preview without background work: no watcher, no moto_server, no AWS look-up."""
+    """A preview without background work: no watcher, no moto_server, no AWS look-up; one
+    render worker."""
     return Settings(
         templates_dir=templates,
         outbox_dir=tmp_path / "outbox",
@@ -34,13 +36,24 @@ def settings(templates: Path, tmp_path: Path) -> Settings:
         ses_check=False,
         watch=False,
         stream_lifetime=0.5,
+        render_workers=1,
+    )
+
+
+def page_client(app: Starlette, base_url: str = "http://127.0.0.1") -> TestClient:
+    """A client speaking to ``app`` as the preview's own pages in a browser do: same-origin
+    ``Origin`` and the page's token on every request (use it as a context manager)."""
+    return TestClient(
+        app,
+        base_url=base_url,
+        headers={"origin": base_url, "x-preview-token": app.state.preview.token},
     )
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """A client speaking to the app as a browser on this machine would."""
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8025") as test_client:
+    with page_client(create_app(settings), "http://127.0.0.1:8025") as test_client:
         yield test_client
 
 

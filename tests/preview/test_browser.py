@@ -63,6 +63,11 @@ def _health_or_none(url: str) -> dict | None:
         return None
 
 
+def _checked(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/", timeout=10) as reply:
+        return 'id="checking"' not in reply.read().decode()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``cognito-sender preview`` in its own process, on a copy of the templates."""
@@ -92,6 +97,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             what="the preview and its local AWS",
         )
         assert process.poll() is None, f"the preview exited with {process.returncode}"
+        # The index reloads itself when the check of every email ends: let that happen first,
+        # or a click on the index may land on the page being replaced.
+        wait_for(lambda: _checked(url), timeout=90, what="the check of every email")
         yield Server(url, templates, root / "outbox", process)
     finally:
         health = _health_or_none(url) or {}

@@ -13,6 +13,7 @@ def test_defaults_are_local_and_documented():
     assert (args.host, args.port, args.open) == ("127.0.0.1", 8025, False)
     assert args.templates == DEFAULT_TEMPLATES_DIR
     assert not args.no_ses and not args.no_local_aws and not args.remote_images
+    assert args.render_timeout == 5.0
 
 
 def test_a_missing_templates_folder_is_refused_by_name(tmp_path, capsys):
@@ -36,5 +37,14 @@ def test_help_lists_every_option(capsys):
         "--no-ses",
         "--no-local-aws",
         "--remote-images",
+        "--render-timeout",
     ):
         assert option in text
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "601"])
+def test_a_bad_render_timeout_is_refused_by_value(value, capsys):
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(["preview", "--render-timeout", value])
+    assert done.value.code == 2
+    assert repr(value) in capsys.readouterr().err

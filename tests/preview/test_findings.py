@@ -1,49 +1,30 @@
 """The check's findings reach the index badges and the email page, drafts included.
 
-``sender.checks`` is replaced here by a tiny stand-in with the same signature, so these tests
-pin the preview's side of the contract whether or not the real check is installed.
+``sender.checks`` is replaced here by ``tests.preview.standin_check``, a tiny stand-in with the
+same signature that the render workers import, so these tests pin the preview's side of the
+contract whether or not the real check is installed.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import threading
-import types
-from dataclasses import dataclass
+from dataclasses import replace
 from html import unescape
 
 import pytest
-from starlette.testclient import TestClient
 
 from preview.app import create_app
+from tests.preview import standin_check
+from tests.preview.conftest import page_client
 from tests.preview.waiting import wait_for
 
-
-@dataclass(frozen=True)
-class _Finding:
-    severity: str
-    rule: str
-    file: str
-    message: str
-
-
-def _check_email(workbench, kind, locale, sample):
-    """Warn about German emails; report an error when the sample's code is 000000."""
-    found = []
-    if locale == "de":
-        found.append(_Finding("warning", "subject_length", f"{kind.value}/subject.txt", "long"))
-    if workbench.sample(kind, sample).data.get("code") == "000000":
-        found.append(_Finding("error", "code_missing", f"{kind.value}/body.txt", "zero code"))
-    return found
+STANDIN = "tests.preview.standin_check"
 
 
 @pytest.fixture
-def checked(monkeypatch, settings):
-    module = types.ModuleType("sender.checks")
-    module.check_email = _check_email
-    monkeypatch.setitem(sys.modules, "sender.checks", module)
-    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+def checked(settings):
+    with page_client(create_app(replace(settings, check_module=STANDIN))) as client:
         yield client
 
 
@@ -80,28 +61,24 @@ def test_a_draft_is_checked_as_drafted(checked, templates):
 
 def test_without_the_check_there_are_no_badges(monkeypatch, settings):
     monkeypatch.setitem(sys.modules, "sender.checks", None)  # import fails
-    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+    with page_client(create_app(settings)) as client:
         page = client.get("/").text
         assert 'class="badge' not in page and "check: unavailable" in page
         assert 'id="checking"' not in page
         assert "is not installed" in client.get("/email/reset_password").text
 
 
-def test_the_index_says_it_is_checking_and_subscribes_to_the_result(monkeypatch, settings):
-    gate = threading.Event()
-
-    def slow_check(workbench, kind, locale, sample):
-        gate.wait(20)
-        return []
-
-    module = types.ModuleType("sender.checks")
-    module.check_email = slow_check
-    monkeypatch.setitem(sys.modules, "sender.checks", module)
-    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+def test_the_index_says_it_is_checking_and_subscribes_to_the_result(
+    monkeypatch, settings, tmp_path
+):
+    gate = tmp_path / "gate"
+    monkeypatch.setenv(standin_check.GATE, str(gate))  # the workers inherit it
+    slow = replace(settings, check_module=STANDIN, render_timeout=30)
+    with page_client(create_app(slow)) as client:
         page = client.get("/").text
         assert 'id="checking"' in page and 'data-live="templates findings"' in page
         versions = client.get("/health").json()["versions"]
-        gate.set()
+        gate.touch()
         wait_for(
             lambda: client.get("/health").json()["versions"]["findings"] != versions["findings"],
             what="the findings event",

@@ -8,17 +8,16 @@ from dataclasses import replace
 from html import unescape
 
 import pytest
-from starlette.testclient import TestClient
 
 from preview.app import create_app
 from sender.samples import Workbench
-from tests.preview.conftest import mark_translations, sample_data
+from tests.preview.conftest import mark_translations, page_client, sample_data
 from tests.preview.waiting import wait_for
 
 
 @pytest.fixture
 def live(settings):
-    with TestClient(create_app(replace(settings, watch=True)), base_url="http://127.0.0.1") as c:
+    with page_client(create_app(replace(settings, watch=True))) as c:
         yield c
 
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 from html import unescape
 
 import pytest
-from starlette.testclient import TestClient
 
 from preview.app import create_app
 from preview.realses import check_identity
+from tests.preview.conftest import page_client
 from tests.preview.waiting import wait_for
 
 _CREDENTIAL_VARS = (
@@ -54,7 +54,7 @@ def test_disabled_when_the_sender_is_not_verified(remote_aws):
 def test_enabled_and_sending_against_moto(remote_aws, settings):
     app = create_app(replace(settings, ses_check=True, ses_sender=remote_aws.stack.email_from))
     ses = app.state.preview.ses
-    with TestClient(app, base_url="http://127.0.0.1") as client:
+    with page_client(app) as client:
         wait_for(lambda: not ses.status.reason.startswith("checking"), what="the SES check")
         assert ses.status.enabled, ses.status.reason
         page = client.get("/email/sign_in_code?locale=de")
@@ -67,7 +67,7 @@ def test_enabled_and_sending_against_moto(remote_aws, settings):
         assert reply.status_code == 200, reply.text
         assert 'id="message-id"' in reply.text
     [sent] = remote_aws.sent()
-    assert sent["To"] == "tester@example.com"
+    assert sent["To"].addresses[0].addr_spec == "tester@example.com"
     assert sent["From"].addresses[0].addr_spec == "no-reply@example.com"
 
 
@@ -75,7 +75,7 @@ def test_enabled_and_sending_against_moto(remote_aws, settings):
 def test_a_bad_recipient_is_refused_before_sending(remote_aws, settings):
     app = create_app(replace(settings, ses_check=True, ses_sender=remote_aws.stack.email_from))
     ses = app.state.preview.ses
-    with TestClient(app, base_url="http://127.0.0.1") as client:
+    with page_client(app) as client:
         wait_for(lambda: ses.status.enabled, what="the SES check")
         reply = client.post(
             "/email/sign_in_code/send-ses",
