@@ -344,7 +344,10 @@ class WriteGuard:
             await refuse(403, why)
             return
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+        if declared is not None and not declared.isdigit():
+            await refuse(400, f"Content-Length {declared!r} is not a number of bytes")
+            return
+        if declared is not None and int(declared) > self.max_body:
             await refuse(413, f"a body of {declared} bytes; at most {self.max_body}")
             return
         body = bytearray()

@@ -110,18 +110,9 @@ def test_a_declared_oversized_body_is_refused_unread(bare, token, settings):
     assert f"a body of {too_big} bytes; at most {settings.max_body}" in reply.text
 
 
-def test_a_streamed_body_is_refused_once_it_passes_the_limit(settings):
-    """An endless chunked upload: the guard stops reading just past the limit."""
-    app = create_app(settings)
-    token = app.state.preview.token.encode()
-    chunk = 64 * 1024
-    received = 0
+def _asgi(app, headers: list[tuple[bytes, bytes]], receive) -> list[dict]:
+    """Call ``app`` with one POST to the draft route; the messages it sent back."""
     sent: list[dict] = []
-
-    async def receive() -> dict:
-        nonlocal received
-        received += 1
-        return {"type": "http.request", "body": b" " * chunk, "more_body": True}
 
     async def send(message: dict) -> None:
         sent.append(message)
@@ -141,9 +132,9 @@ def test_a_streamed_body_is_refused_once_it_passes_the_limit(settings):
         "headers": [
             (b"host", b"127.0.0.1:8025"),
             (b"origin", ORIGIN.encode()),
-            (TOKEN_HEADER.encode(), token),
+            (TOKEN_HEADER.encode(), app.state.preview.token.encode()),
             (b"content-type", b"application/json"),
-            (b"transfer-encoding", b"chunked"),
+            *headers,
         ],
     }
 
@@ -152,6 +143,29 @@ def test_a_streamed_body_is_refused_once_it_passes_the_limit(settings):
             await app(scope, receive, send)
 
     anyio.run(call)
+    return sent
+
+
+def test_a_streamed_body_is_refused_once_it_passes_the_limit(settings):
+    """An endless chunked upload: the guard stops reading just past the limit."""
+    chunk = 64 * 1024
+    received = 0
+
+    async def endless() -> dict:
+        nonlocal received
+        received += 1
+        return {"type": "http.request", "body": b" " * chunk, "more_body": True}
+
+    sent = _asgi(create_app(settings), [(b"transfer-encoding", b"chunked")], endless)
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
     assert received == settings.max_body // chunk + 1
     assert b"more than" in b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_content_length_that_is_no_number_is_refused(settings):
+    async def nothing() -> dict:
+        raise AssertionError("the body must not be read")
+
+    sent = _asgi(create_app(settings), [(b"content-length", b"12; drop")], nothing)
+    assert sent[0]["status"] == 400
+    assert b"Content-Length '12; drop'" in b"".join(m.get("body", b"") for m in sent[1:])
