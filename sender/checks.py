@@ -48,6 +48,19 @@ _RENDER_RULES = {
     "css_error": "mjml_error",
 }
 _FILE_IN_MESSAGE = re.compile(r"^([\w./-]+\.(?:mjml|txt|html))[:\s]")
+# Markup in a catalog string. Translations are text (the HTML part escapes them), so no markup
+# is allowed at all: it would be shown as code, and in a catalog it is the sign of a mistake or
+# of tampering (a <script>, a 1x1 tracking <img>, a <form>, a CSS url(), an on*= handler, a
+# javascript: link). Character references count too: escaped, they would show as typed.
+_CATALOG_MARKUP = re.compile(
+    r"<\s*/?\s*[A-Za-z!?][^<>]{0,200}>?"
+    r"|\burl\s*\("
+    r"|\bexpression\s*\("
+    r"|\bon[a-z]+\s*="
+    r"|\b(?:java|vb)script\s*:"
+    r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ def check_all(templates_dir: Path, *, spam: SpamBatch | None = None) -> list[Fin
         Finding("error", "untranslated", po, f"no {locale} translation for {msgid!r}", None, locale)
         for (locale, msgid), (po, _) in sorted(untranslated.items())
     ]
+    findings += list(catalog_markup(wb))
     for kind in kinds_in(templates_dir):
         for name in wb.samples.get(kind, {}):
             for locale in wb.catalogs.locales:
@@ -316,6 +330,40 @@ def missing_translations(wb: Workbench) -> dict[tuple[str, str], tuple[str, froz
             if entry is None or entry.fuzzy or not done:
                 missing[(locale, msgid)] = (rel, frozenset(files))
     return missing
+
+
+def catalog_markup(wb: Workbench) -> Iterator[Finding]:
+    """An error for every piece of markup in a catalog's strings (msgid or msgstr, plural
+    forms and fuzzy entries included: fuzzy ones are compiled too), naming the catalog, the
+    msgid and the markup."""
+    from babel.messages.pofile import read_po
+
+    for locale in wb.catalogs.locales:
+        if locale == SOURCE_LOCALE:
+            continue
+        rel = f"locales/{locale.replace('-', '_')}/LC_MESSAGES/{DOMAIN}.po"
+        with (wb.templates_dir / rel).open("rb") as fh:
+            catalog = read_po(fh, locale=locale.replace("-", "_"))
+        for entry in catalog:
+            if not entry.id:
+                continue  # the header
+            msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+            ids = (entry.id,) if isinstance(entry.id, str) else tuple(entry.id)
+            value = entry.string or ""
+            strings = (value,) if isinstance(value, str) else tuple(value)
+            for field, texts in (("msgid", ids), ("msgstr", strings)):
+                found = sorted({m.group(0) for t in texts for m in _CATALOG_MARKUP.finditer(t)})
+                if found:
+                    yield Finding(
+                        "error",
+                        "catalog_markup",
+                        rel,
+                        f"{msgid!r}: the {field} holds markup {', '.join(map(repr, found))}; "
+                        "translations are text, escaped in the HTML part: write words only, "
+                        "links and emphasis belong in the templates",
+                        None,
+                        locale,
+                    )
 
 
 def per_recipient_values(value: Any, path: str = "") -> Iterator[str]:

@@ -14,6 +14,10 @@ few string joins. A renderer may also be given a store of skeletons rendered ahe
 (``sender.skeletons``), looked up before rendering one. The rule this puts on templates: print
 a per-recipient value, or test whether it is set; never compute with it (filters, slicing,
 comparisons), since the template only ever sees a token.
+
+Translations are text, a rule applied here rather than left to each template: a catalog's
+string is HTML-escaped where an HTML template prints it, so no ``msgstr`` can add markup
+(``TextCatalog``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from markupsafe import escape
 
@@ -32,6 +36,8 @@ from sender.event import EmailKind
 from sender.i18n import Catalogs, LocaleInfo
 
 if TYPE_CHECKING:
+    import gettext
+
     import jinja2
 
     from sender.skeletons import SkeletonStore
@@ -126,7 +132,10 @@ class Renderer:
         if env is None:
             from sender import templating  # only when a skeleton is rendered
 
-            env = templating.environment(self.templates_dir, self.catalogs.translations(locale))
+            catalog = TextCatalog(self.catalogs.translations(locale))
+            env = templating.environment(
+                self.templates_dir, cast("gettext.NullTranslations", catalog)
+            )
             self._envs[locale] = env
         return env
 
@@ -202,6 +211,39 @@ class Renderer:
         # The value is kept with its digest, so its id cannot be reused by another object.
         self._fingerprints[id(value)] = (value, digest)
         return digest
+
+
+class _Text(str):
+    """A translated string: plain text, escaped when it meets HTML. Jinja's i18n extension
+    marks a translation safe in an autoescaped template (``Markup(gettext(...))``, which
+    escapes only the ``%(name)s`` values); ``Markup`` takes ``__html__`` first, so the
+    catalog's own text is escaped too. ``%`` formatting gives a plain ``str`` again, as a
+    text template wants."""
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+class TextCatalog:
+    """A locale's catalog whose strings are text, never markup (see ``_Text``): what Jinja's
+    ``install_gettext_translations`` calls, and nothing else."""
+
+    def __init__(self, catalog: gettext.NullTranslations) -> None:
+        self._catalog = catalog
+
+    def gettext(self, message: str) -> str:
+        return _Text(self._catalog.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _Text(self._catalog.ngettext(singular, plural, n))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return _Text(self._catalog.pgettext(context, message))
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return _Text(self._catalog.npgettext(context, singular, plural, n))
 
 
 def store_key(key: tuple[Any, ...]) -> str:

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from sender import cli
-from sender.checks import check_all, check_email, has_errors, long_lines
+from sender.checks import catalog_markup, check_all, check_email, has_errors, long_lines
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.samples import Workbench
+from tests.templates.test_translations import compile_catalog, set_msgstr
 
 Breaker = Callable[[Path], None]
 
@@ -181,3 +182,55 @@ def test_check_verb_json(templates_copy: Path, capsys: pytest.CaptureFixture[str
     report = json.loads(capsys.readouterr().out)
     assert report["errors"] == 0 and report["warnings"] > 0
     assert {f["rule"] for f in report["findings"]} == {"subject_length"}
+
+
+# Markup a catalog must not carry, and the part of it the finding quotes.
+CATALOG_MARKUP = {
+    "script": ("<script>alert(1)</script>", "<script>"),
+    "tracking_image": ('<img src="https://t.example/p.gif" width="1" height="1">', "<img src="),
+    "form": ('<form action="https://evil.example/login">', "<form action="),
+    "css_url": ("<span style=\"background:url('https://t.example/p.gif')\">", "url("),
+    "event_handler": ("Klicken Sie onclick=steal()", "onclick="),
+    "javascript_link": ("javascript:alert(1)", "javascript:"),
+}
+
+
+@pytest.mark.parametrize("markup", sorted(CATALOG_MARKUP))
+def test_check_names_markup_in_a_catalog(
+    markup: str, templates_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written, quoted = CATALOG_MARKUP[markup]
+    set_msgstr(templates_copy, "de", "Was this you?", f"Waren Sie das? {written}")
+    assert cli.main(["check", "--templates", str(templates_copy), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [finding] = [f for f in report["findings"] if f["rule"] == "catalog_markup"]
+    assert finding["severity"] == "error"
+    assert finding["file"] == "locales/de/LC_MESSAGES/messages.po"
+    assert finding["locale"] == "de"
+    assert "'Was this you?'" in finding["message"] and "msgstr" in finding["message"]
+    assert quoted in finding["message"]
+    # The table names the same three things.
+    assert cli.main(["check", "--templates", str(templates_copy)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"error\s+catalog_markup\s+locales/de/LC_MESSAGES/messages\.po\s+de\s", out)
+
+
+def test_check_names_markup_in_a_msgid_and_in_plural_forms(templates_copy: Path) -> None:
+    set_msgstr(templates_copy, "fr", "%(count)s day", "%(count)s jour<br>", index=1)
+    po = templates_copy / "locales/ja/LC_MESSAGES/messages.po"
+    po.write_text(
+        po.read_text(encoding="utf-8")
+        + '\nmsgid "Click <a href=\\"https://evil.example/\\">here</a>"\nmsgstr "ここ"\n',
+        encoding="utf-8",
+    )
+    compile_catalog(templates_copy, "ja")
+    findings = [f for f in check_all(templates_copy) if f.rule == "catalog_markup"]
+    by_locale = {f.locale: f.message for f in findings}
+    assert set(by_locale) == {"fr", "ja"}
+    assert "'%(count)s day'" in by_locale["fr"] and "'<br>'" in by_locale["fr"]
+    assert "the msgid holds markup" in by_locale["ja"] and "<a href=" in by_locale["ja"]
+
+
+def test_the_shipped_catalogs_carry_no_markup() -> None:
+    wb = Workbench(DEFAULT_TEMPLATES_DIR)
+    assert list(catalog_markup(wb)) == []
