@@ -3,9 +3,9 @@ without network tests runs them (``spamassassin --local``; Bayes, auto-learning 
 preferences off, so the figure depends only on the message and the installed rules).
 
 A message built here has not travelled yet: no ``Received`` header, no DKIM signature, no
-envelope for SPF or DMARC, and SES replaces its ``Message-ID``. The rules that fire only for
-that reason are *discounted*: reported apart, never counted. Every other rule counts, and an
-email whose counted score reaches ``THRESHOLD`` fails ``cognito-sender check``.
+envelope for SPF or DMARC, and SES replaces its ``Message-ID`` and ``Date``. The rules that
+fire only for that reason are *discounted*: reported apart, never counted. Every other rule
+counts, and an email whose counted score reaches ``THRESHOLD`` fails ``cognito-sender check``.
 
 SpamAssassin takes ~1.3 s of CPU to start (loading and compiling its rules), then ~0.05-0.1 s
 per email. A batch is therefore written as mbox and fed to one process per CPU core, never one
@@ -49,8 +49,8 @@ UNTRAVELLED = {
     "NO_RECEIVED": "no Received header until a server relays the message",
     "NO_RELAYS": "not relayed through SMTP yet",
     "ALL_TRUSTED": "depends on the relays the message passes",
-    "MISSING_MID": "SES sets the Message-ID",
-    "MISSING_DATE": "SES adds a Date when there is none",
+    "MISSING_MID": "SES sets the Message-ID (it replaces any given)",
+    "MISSING_DATE": "SES sets the Date (it replaces any given)",
     "RDNS_NONE": "depends on the relays the message passes",
     "RDNS_DYNAMIC": "depends on the relays the message passes",
 }
