@@ -69,6 +69,7 @@ VIEWPORTS = ("desktop", "600", "375", "320")
 MAX_BODY_BYTES = 256 * 1024
 TOKEN_HEADER = "x-preview-token"
 TOKEN_FIELD = "preview_token"
+INDEX_CHECK_DELAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ class Preview:
         self.index_findings: IndexFindings | None = None
         if self.check:
             self.index_findings = IndexFindings(
-                self._check_one, lambda: self.broker.publish_threadsafe("findings")
+                self._check_one,
+                lambda: self.broker.publish_threadsafe("findings"),
+                delay=INDEX_CHECK_DELAY,
             )
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "pages"),

@@ -20,6 +20,7 @@ import copy
 import importlib
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -96,14 +97,21 @@ class IndexFindings:
 
     ``check_one(sample, locale, generation)`` runs one email's check (in a render worker, with
     the time limit). Once an email of a kind runs out of time, the kind's other emails are
-    not rendered again in that generation: each would cost the whole limit.
+    not rendered again in that generation: each would cost the whole limit. A run starts
+    ``delay`` seconds after a change: the pages that reload on it render first, and a burst of
+    saves makes one run.
     """
 
     def __init__(
-        self, check_one: Callable[[Sample, str, int], list[Finding]], on_done: Callable[[], None]
+        self,
+        check_one: Callable[[Sample, str, int], list[Finding]],
+        on_done: Callable[[], None],
+        *,
+        delay: float = 0.0,
     ) -> None:
         self._check_one = check_one
         self._on_done = on_done
+        self._delay = delay
         self._lock = threading.Lock()
         self._generation = -1
         self._done: dict[Key, list[Finding]] | None = None
@@ -124,6 +132,7 @@ class IndexFindings:
             return self._done if self._generation == generation else None
 
     def _run(self, workbench: Workbench, generation: int) -> None:
+        time.sleep(self._delay)
         found: dict[Key, list[Finding]] = {}
         for kind in EmailKind:
             slow: Finding | None = None

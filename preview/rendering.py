@@ -6,7 +6,7 @@ limit) a page's job starts an extra worker, up to ``burst`` more, rather than wa
 email's page then costs a worker start (under a second), not the limit. Workers that ran out
 of time are replaced only up to ``size``, and a worker finding more than ``size`` idle ends, so
 the pool shrinks back by itself. Background jobs (the index's check of every email) never
-start extras.
+start extras and never take the last idle worker: the page being looked at renders first.
 
 ``RenderPool.run`` blocks (call it from a thread); a result is cached per templates
 generation, so the page and its frame, or a draft and its frame, render once. An outcome that
@@ -78,7 +78,7 @@ class RenderPool:
         key = _key(job) if cache else None
         if key is not None and (hit := self._cached(key)) is not None:
             return hit
-        worker = self._acquire(self.size if background else self.size + self.burst)
+        worker = self._acquire(background)
         if worker is None:
             with self._lock:
                 why = "the preview is stopping" if self._closed else "every render worker is busy"
@@ -125,12 +125,14 @@ class RenderPool:
         self._all.add(worker)
         return worker
 
-    def _acquire(self, most: int) -> _Worker | None:
+    def _acquire(self, background: bool) -> _Worker | None:
+        most = self.size if background else self.size + self.burst
+        kept = 1 if background and self.size > 1 else 0
         # Every busy worker frees up within the limit plus a restart, so this wait is bounded.
         deadline = time.monotonic() + 2 * (self.limit + GRACE_SECONDS) + SPAWN_TIMEOUT
         with self._lock:
             while not self._closed:
-                if self._idle:
+                if len(self._idle) > kept:
                     return self._idle.pop()
                 if len(self._all) < most:
                     return self._spawn()
@@ -148,7 +150,7 @@ class RenderPool:
                 worker.kill()
                 return
             self._idle.append(worker)
-            self._lock.notify()
+            self._lock.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
@@ -157,7 +159,7 @@ class RenderPool:
             if not self._closed and len(self._all) < self.size:
                 # The replacement warms up now, not when the next page asks for it.
                 self._idle.append(self._spawn())
-                self._lock.notify()
+                self._lock.notify_all()
 
     def _cached(self, key: tuple[Any, ...]) -> Rendered | Failed | None:
         with self._lock:

@@ -273,3 +273,40 @@ def test_stopping_mid_render_leaves_no_process_behind(tmp_path, how):
     if how != "SIGKILL":
         assert server.process.returncode == 0
     assert not any(alive(p) for p in children)
+
+
+def test_background_checks_leave_a_worker_for_the_page(templates, monkeypatch, tmp_path):
+    from preview.rendering import RenderPool
+    from preview.renderworker import Job, Rendered
+    from tests.preview import standin_check
+
+    gate = tmp_path / "gate"
+    monkeypatch.setenv(standin_check.GATE, str(gate))  # every check waits for it
+    pool = RenderPool(templates, size=2, limit=30, check_module="tests.preview.standin_check")
+    data = _sample(templates)
+
+    def job(op: str) -> Job:
+        path = str(templates / "sign_in_code/samples/default.json")
+        return Job(op, 0, "sign_in_code", "default", path, data, "en", limit=30)
+
+    pool.start()
+    try:
+        checks = [
+            threading.Thread(target=pool.run, args=(job("check"),), kwargs={"background": True})
+            for _ in range(2)
+        ]
+        for thread in checks:
+            thread.start()
+        wait_for(lambda: len(pool._idle) == 1, what="one background check running")
+        time.sleep(0.5)
+        assert len(pool._idle) == 1, "the second background check took the last idle worker"
+        started = time.monotonic()
+        assert isinstance(pool.run(job("compose")), Rendered)
+        assert time.monotonic() - started < 5
+        gate.touch()
+        for thread in checks:
+            thread.join(30)
+            assert not thread.is_alive()
+    finally:
+        pool.stop()
+    assert pool.pids == []
