@@ -373,7 +373,8 @@ def account(
     seen: Counter[str] = Counter()
     for message in server.sent_messages():
         msg = message_from_bytes(str(message["raw_data"]).encode("utf-8"), policy=policy.default)
-        to = str(msg["To"])
+        # The address only: To also carries the user's name when they have one.
+        to = ", ".join(a.addr_spec for a in msg["To"].addresses)
         if not to.startswith(prefix):
             continue  # another setting's
         figures.captured += 1

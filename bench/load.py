@@ -221,7 +221,8 @@ def main() -> int:
     expected = {recipient: (plain, loc) for _e, recipient, plain, loc in plan}
     for raw in raw_messages:
         msg = message_from_bytes(raw.encode("utf-8"), policy=policy.default)
-        to = str(msg["To"])
+        # The address only: To also carries the user's name when they have one.
+        to = ", ".join(a.addr_spec for a in msg["To"].addresses)
         by_recipient[to] += 1
         if to not in expected:
             wrong.append(f"unexpected recipient {to}")

@@ -15,7 +15,7 @@ from sender.codes import Secret
 from sender.event import SenderEvent
 from sender.i18n import LocaleInfo
 from sender.mime import build_message
-from sender.model import build_model
+from sender.model import build_model, recipient_name
 from sender.render import RenderedEmail, Renderer
 
 
@@ -43,4 +43,11 @@ def compose(
     """Render ``event``'s email for ``recipient`` in ``locale`` and wrap it in MIME."""
     model = build_model(event, secret, recipient, brand, locale)
     email = renderer.render(event.kind, locale, model)
-    return Composed(email, build_message(email, sender=sender, recipient=recipient, now=now))
+    message = build_message(
+        email,
+        sender=sender,
+        recipient=recipient,
+        recipient_name=recipient_name(event.user_attributes),
+        now=now,
+    )
+    return Composed(email, message)

@@ -48,13 +48,23 @@ def build_message(
     sender: str,
     recipient: str,
     now: datetime,
+    recipient_name: str = "",
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """The message: text then HTML alternatives, UTF-8, quoted-printable, 7-bit clean."""
+    """The message: text then HTML alternatives, UTF-8, quoted-printable, 7-bit clean.
+
+    ``recipient_name`` (made safe by ``sender.model.recipient_name``) becomes the display
+    name of ``To``, quoted or RFC 2047-encoded by the ``email`` package, never spliced into
+    the header as text; without one ``To`` is the bare address."""
     name, addr = parseaddr(sender)
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = Address(display_name=name, addr_spec=addr)
-    msg["To"] = Address(addr_spec=check_address(recipient))
+    # One line whatever the caller passed: the policy would refuse CR/LF and stop the send.
+    shown = " ".join(recipient_name.split())
+    # An ASCII name that holds an encoded word ("=?utf-8?q?a=2C_b_=3Cx=40y=3E?=") goes out
+    # unquoted, and readers decode it before parsing: "a, b <x@y>" would add recipients.
+    shown = "" if "=?" in shown else shown
+    msg["To"] = Address(display_name=shown, addr_spec=check_address(recipient))
     msg["Subject"] = email.subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(domain=addr.rpartition("@")[2] or None)

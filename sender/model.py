@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +67,18 @@ def display_text(value: str, *, limit: int = MAX_NAME) -> str:
     cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value)
     cleaned = " ".join(cleaned.split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def recipient_name(attrs: Mapping[str, str | None]) -> str:
+    """The display name of the ``To`` header: ``name``, else ``given_name`` and
+    ``family_name``, shown as ``display_text`` shows them; empty when unknown, or when it
+    holds an ``@``: a name that reads as another address makes the header look as if it
+    named someone else (and is a known spoofing pattern)."""
+    name = display_text(attrs.get("name") or "")
+    if not name:
+        parts = (attrs.get("given_name") or "", attrs.get("family_name") or "")
+        name = display_text(" ".join(parts))
+    return "" if "@" in name else name
 
 
 def _https(value: str | None) -> str | None:

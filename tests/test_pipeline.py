@@ -141,6 +141,21 @@ def test_against_a_real_moto_server_over_http(remote_aws: LocalAws) -> None:
     [msg] = remote_aws.sent()
     text, html = parts(msg)
     assert "246810" in text and "246810" in html
-    assert msg["To"] == "ada@example.com"
+    assert msg["To"] == "Ada <ada@example.com>"
     subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
     assert subject == "Verify your Example email address"
+
+
+def test_to_names_the_user_while_ses_gets_the_bare_address(local_aws: LocalAws) -> None:
+    destinations: list[Any] = []
+    app = handler.get_app()
+    app.ses._client.meta.events.register(
+        "provide-client-params.sesv2.SendEmail",
+        lambda params, **_: destinations.append(params["Destination"]),
+    )
+    attributes = {"email": "jose@example.com", "given_name": "José", "family_name": "Núñez"}
+    handler.lambda_handler(local_aws.event(Trigger.SIGN_UP, "112233", attributes=attributes))
+    [msg] = local_aws.sent()
+    [to] = msg["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("José Núñez", "jose@example.com")
+    assert destinations == [{"ToAddresses": ["jose@example.com"]}]

@@ -37,7 +37,7 @@ def test_simulate_writes_the_sent_message(tmp_path: Path) -> None:
     [eml] = sorted(tmp_path.glob("*.eml"))
     assert eml.with_suffix(".html").is_file()
     msg = parse_mime(eml.read_bytes())
-    assert msg["To"] == "grace@example.com"
+    assert msg["To"] == "Ada Lovelace <grace@example.com>"
     assert msg["Subject"] == "Sie wurden zu Example eingeladen"
     text, html = parts(msg)
     assert "Tmp<Pw>&1" in text  # Cognito's escaping undone exactly once

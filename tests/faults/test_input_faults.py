@@ -258,7 +258,7 @@ def test_hostile_client_metadata_changes_nothing(harness: Harness) -> None:
     event = harness.aws.event(Trigger.SIGN_UP, CODE, metadata=metadata)
     message = assert_sent(harness.invoke(event, secrets=[CODE]))
     shown = _everything(message)
-    assert message.get_all("To") == ["ada@example.com"]
+    assert message.get_all("To") == ["Ada <ada@example.com>"]  # the user's name, not metadata's
     assert message.get_all("Bcc") is None and message.get_all("Cc") is None
     assert "evil" not in shown.lower()
     assert "<script" not in shown

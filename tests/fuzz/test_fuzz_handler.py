@@ -158,7 +158,9 @@ def assert_well_formed(raw: bytes, *, recipient: str, secret: str | None) -> Non
         assert b"\r" not in line and b"\n" not in line, "a bare CR or LF"
     msg = parse_mime(raw)
     assert msg.get_content_type() == "multipart/alternative"
-    assert msg.get_all("To") == [recipient]
+    # One To, the user's address (with their name when they have one).
+    assert len(msg.get_all("To") or []) == 1
+    assert [a.addr_spec for a in msg["To"].addresses] == [recipient]
     assert msg.get_all("Bcc") is None and msg.get_all("Cc") is None
     for header in ("From", "Subject", "Date", "Message-ID"):
         assert len(msg.get_all(header) or []) == 1, f"{header} must appear once"
