@@ -268,6 +268,15 @@ def test_a_message_is_scored_once_whatever_its_message_id_and_boundary(
     assert calls == [1, 1]
 
 
+@pytest.mark.parametrize(("load", "processes"), [(0.0, 2), (1.0, 2), (1.6, 1), (5.0, 1)])
+def test_one_process_per_idle_core(
+    load: float, processes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spamscore.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(spamscore.os, "getloadavg", lambda: (load, load, load))
+    assert spamscore._idle_cpus() == processes
+
+
 def test_a_failing_spamassassin_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
