@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,18 @@ MAX_NAME = 64
 MAX_USERNAME = 128
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _ATO_ACTIONS = frozenset({"BLOCK", "NO_ACTION", "MFA", "MFA_IF_CONFIGURED", "MFA_REQUIRED"})
+# Invisible characters that reorder or hide text: bidi embeddings, overrides and isolates,
+# zero-width characters and joiners, word joiner and invisible operators, the byte-order mark
+# and the tag characters; every other format (Cf) character goes too. Listed as ranges as well
+# because some are unassigned (U+2065, most tags) and a later Unicode may make them Cf.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
+# Cognito's LOGIN_TIME: "Friday, March 19, 2021 02:25 PM UTC", English, always UTC. The shape
+# is checked first: strptime alone would accept any case, runs of spaces and non-ASCII digits.
+COGNITO_TIME_FORMAT = "%A, %B %d, %Y %I:%M %p %Z"
+_COGNITO_TIME = re.compile(
+    r"(?P<weekday>[A-Z][a-z]+), [A-Z][a-z]+ \d{1,2}, \d{4} \d{1,2}:\d{2} [AP]M UTC", re.ASCII
+)
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def build_model(
@@ -51,22 +64,34 @@ def build_model(
         "code": code if kind is not EmailKind.INVITATION else None,
         "temporary_password": code if kind is EmailKind.INVITATION else None,
         "validity_minutes": brand.validity_minutes.get(kind.value),
-        "action_url": brand.link(
-            kind.value,
-            username=sign_in_name if len(sign_in_name) <= MAX_USERNAME else "",
-            code=code or "",
-            email=recipient,
+        "action_url": _without_empty_parameters(
+            brand.link(
+                kind.value,
+                username=sign_in_name if len(sign_in_name) <= MAX_USERNAME else "",
+                code=code or "",
+                email=recipient,
+            )
         ),
-        "alert": _alert(attrs) if kind is EmailKind.SECURITY_ALERT else None,
+        "alert": _alert(attrs, locale) if kind is EmailKind.SECURITY_ALERT else None,
     }
     return model
 
 
 def display_text(value: str, *, limit: int = MAX_NAME) -> str:
-    """A user-supplied string made safe to show: no control characters, bounded length."""
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value)
+    """A user-supplied string made safe to show: no control characters, no invisible
+    characters that reorder or hide text (bidi controls, zero-width characters, tags), one
+    line, bounded length."""
+    cleaned = _INVISIBLE.sub("", value)
+    cleaned = "".join(_shown_char(ch) for ch in cleaned)
     cleaned = " ".join(cleaned.split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def _shown_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    return " " if category in ("Cc", "Zl", "Zp") else ch
 
 
 def recipient_name(attrs: Mapping[str, str | None]) -> str:
@@ -81,11 +106,61 @@ def recipient_name(attrs: Mapping[str, str | None]) -> str:
     return "" if "@" in name else name
 
 
+def login_time(value: str, locale: LocaleInfo) -> str:
+    """An alert's ``LOGIN_TIME`` written the locale's way (CLDR, through Babel), e.g.
+    "Freitag, 19. März 2021, 14:25 UTC"; a value not in Cognito's form is shown as given."""
+    when = parse_cognito_time(value)
+    shown = display_text(value, limit=80)
+    if when is None:
+        return shown
+    # Babel (and its CLDR data) costs ~50 ms to load: only the alerts that show a time pay it.
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date, format_time, get_datetime_format
+
+    tag = locale.code.replace("-", "_")
+    try:
+        date = format_date(when, "full", locale=tag)
+        time = format_time(when, "short", tzinfo=UTC, locale=tag)
+        pattern = str(get_datetime_format("full", locale=tag))
+    except (UnknownLocaleError, ValueError):
+        return shown
+    # As Babel's own format_datetime joins them; the zone is always UTC, named as Cognito does.
+    return pattern.replace("'", "").replace("{0}", f"{time} UTC").replace("{1}", date)
+
+
+def parse_cognito_time(value: str) -> datetime | None:
+    """Cognito's ``LOGIN_TIME`` form (``COGNITO_TIME_FORMAT``, UTC) as an aware datetime, or
+    ``None`` for anything else, including a weekday that is not the date's."""
+    shape = _COGNITO_TIME.fullmatch(value)
+    if shape is None:
+        return None
+    try:
+        when = datetime.strptime(value, COGNITO_TIME_FORMAT)
+    except ValueError:
+        return None
+    if shape.group("weekday") != _WEEKDAYS[when.weekday()]:
+        return None
+    return when.replace(tzinfo=UTC)
+
+
+def _without_empty_parameters(url: str | None) -> str | None:
+    """The link without query parameters left empty (a username too long to include): a
+    dangling ``?username=`` would send the user to a form that looks pre-filled and is not."""
+    if url is None or "?" not in url:
+        return url
+    base, _, rest = url.partition("?")
+    query, hash_mark, fragment = rest.partition("#")
+    kept = "&".join(p for p in query.split("&") if p and p.partition("=")[1:] != ("=", ""))
+    return base + (f"?{kept}" if kept else "") + hash_mark + fragment
+
+
 def _https(value: str | None) -> str | None:
     if not value:
         return None
+    if not (value.isascii() and value.isprintable()) or " " in value:
+        return None  # control, invisible or non-ASCII characters: not a link Cognito made
     parts = urlsplit(value)
-    return value if parts.scheme == "https" and parts.netloc and " " not in value else None
+    return value if parts.scheme == "https" and parts.netloc else None
 
 
 def _ip(value: str | None) -> str:
@@ -95,12 +170,12 @@ def _ip(value: str | None) -> str:
         return ""
 
 
-def _alert(attrs: Any) -> dict[str, Any]:
+def _alert(attrs: Any, locale: LocaleInfo) -> dict[str, Any]:
     action = attrs.get("ACCOUNT_TAKE_OVER_ACTION", "")
     city = display_text(attrs.get("CITY") or "")
     country = display_text(attrs.get("COUNTRY") or "")
     return {
-        "login_time": display_text(attrs.get("LOGIN_TIME") or "", limit=80),
+        "login_time": login_time(attrs.get("LOGIN_TIME") or "", locale),
         "ip_address": _ip(attrs.get("IP_ADDRESS")),
         "location": ", ".join(p for p in (city, country) if p),
         "device": display_text(attrs.get("DEVICE_NAME") or "", limit=80),

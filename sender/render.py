@@ -15,9 +15,11 @@ few string joins. A renderer may also be given a store of skeletons rendered ahe
 a per-recipient value, or test whether it is set; never compute with it (filters, slicing,
 comparisons), since the template only ever sees a token.
 
-Translations are text, a rule applied here rather than left to each template: a catalog's
-string is HTML-escaped where an HTML template prints it, so no ``msgstr`` can add markup
-(``TextCatalog``).
+Two rules are applied here rather than left to each template. Translations are text: a
+catalog's string is HTML-escaped where an HTML template prints it, so no ``msgstr`` can add
+markup (``TextCatalog``). And every per-recipient value printed as text in the HTML part is
+wrapped in ``<span dir="auto">``, so a left-to-right name inside right-to-left text (or the
+reverse) keeps its punctuation in place (``isolate_values``).
 """
 
 from __future__ import annotations
@@ -50,6 +52,17 @@ LITERAL_FIELDS = frozenset({"kind", "lang", "dir", "brand", "colors", "alert.act
 # ASCII letters and digits only: Jinja, MRML and css-inline pass it through untouched.
 _TOKEN = re.compile(r"@@V(\d+)@@")
 _FINGERPRINTS_KEPT = 64
+# Where a token is not text content: a comment (Outlook's conditional ones included), an
+# element whose content is raw text, or a tag with its attributes (quoted values may hold '>').
+_NOT_TEXT = re.compile(
+    r"<!--.*?-->"
+    r"|<(title|style|script|textarea)\b[^>]*>.*?</\1\s*>"
+    r"""|<[A-Za-z/!?][^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*>""",
+    re.S | re.I,
+)
+# dir="auto" on a span rather than <bdi>: Outlook's Word engine and several webmail
+# sanitisers drop or ignore <bdi>, every client keeps the dir attribute of a span.
+_ISOLATED = r'<span dir="auto">\g<0></span>'
 
 
 class RenderedEmail(NamedTuple):
@@ -180,7 +193,7 @@ class Renderer:
         preheader = one_line(self._render(locale, f"{kind.value}/preheader.txt", model))
         context = {**model, "subject": subject, "preheader": preheader}
         source = self._render(locale, f"{kind.value}/body.mjml", context)
-        html = mjml_to_html(source, where=f"{kind.value}/body.mjml")
+        html = isolate_values(mjml_to_html(source, where=f"{kind.value}/body.mjml"))
         text = self._render(locale, f"{kind.value}/body.txt", context).strip() + "\n"
         parts = {"subject.txt": subject, "preheader.txt": preheader}
         parts |= {"body.mjml": html, "body.txt": text}
@@ -211,6 +224,21 @@ class Renderer:
         # The value is kept with its digest, so its id cannot be reused by another object.
         self._fingerprints[id(value)] = (value, digest)
         return digest
+
+
+def isolate_values(html: str) -> str:
+    """Every token in the HTML's text content wrapped in ``<span dir="auto">``: a value takes
+    the direction of its first strong character and cannot reorder the text around it (in
+    Arabic, "J.R." would otherwise show as ".J.R"). Tokens in attributes, comments and raw
+    text elements (``<title>``) are left alone."""
+    out: list[str] = []
+    at = 0
+    for found in _NOT_TEXT.finditer(html):
+        out.append(_TOKEN.sub(_ISOLATED, html[at : found.start()]))
+        out.append(found.group(0))
+        at = found.end()
+    out.append(_TOKEN.sub(_ISOLATED, html[at:]))
+    return "".join(out)
 
 
 class _Text(str):

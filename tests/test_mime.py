@@ -150,6 +150,8 @@ def test_the_display_name_comes_from_name_then_given_and_family_name() -> None:
     assert recipient_name({"name": "Ada Lovelace", "given_name": "Augusta"}) == "Ada Lovelace"
     assert recipient_name({"given_name": "Ada", "family_name": "Lovelace"}) == "Ada Lovelace"
     assert recipient_name({"given_name": "Ada", "family_name": None}) == "Ada"
+    assert recipient_name({"family_name": "\u202eecalevoL"}) == "ecalevoL"
+    assert recipient_name({"name": "\u200b\u2066", "given_name": " "}) == ""
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)

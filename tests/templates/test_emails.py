@@ -27,6 +27,7 @@ from tests.conftest import parse_mime, parts
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)
 LOCALES = ("en", "de", "fr", "es", "ja", "ar")
+ISOLATED = re.compile(r'<span dir="auto">([^<]*)</span>')
 
 
 def test_every_locale_has_every_kind_translated() -> None:
@@ -130,7 +131,9 @@ def test_cached_render_equals_a_direct_render_of_the_real_values() -> None:
                 text = env.get_template(f"{kind}/body.txt").render(context).strip() + "\n"
                 assert cached.subject == subject, (kind, name)
                 assert cached.text == text, (kind, name)
-                assert html.unescape(cached.html) == html.unescape(direct), (kind, name)
+                # The one difference: values in the HTML's text are bidi-isolated.
+                shown = ISOLATED.sub(r"\1", cached.html)
+                assert html.unescape(shown) == html.unescape(direct), (kind, name)
 
 
 def test_a_template_that_computes_with_a_recipient_value_is_refused(templates_copy: Path) -> None:
@@ -260,5 +263,5 @@ def test_untrusted_alert_and_username_values_are_validated_before_use() -> None:
     assert "When:" in alert.text and "Device:" in alert.text
     invitation = WB.compose(WB.sample(EmailKind.INVITATION, "hostile"), "en").email
     # A username longer than Cognito allows never reaches a link.
-    assert "https://app.example.com/sign-in?username=\n" in invitation.text
+    assert "https://app.example.com/sign-in\n" in invitation.text
     assert "u" * 129 not in invitation.text
