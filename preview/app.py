@@ -239,6 +239,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", index),
         Route("/email/{kind}", email_page),
         Route("/email/{kind}/frame", email_frame),
+        Route("/email/{kind}/spam-score", spam_score),
         Route("/email/{kind}/draft", email_draft, methods=["POST"]),
         Route("/email/{kind}/samples/{name}", save_sample, methods=["POST"]),
         Route("/email/{kind}/send-local", send_local, methods=["POST"]),
@@ -634,9 +635,33 @@ async def email_page(request: Request) -> Response:
         sample_json=json.dumps(dict(selection.sample.data), indent=2, ensure_ascii=False),
         findings=findings,
         clip=GMAIL_CLIP_BYTES,
+        spam_url=f"{base}/spam-score?{urlencode(selection.params())}" if message else None,
         ses=preview.ses.status,
         form=selection.params(),
     )
+
+
+async def spam_score(request: Request) -> Response:
+    """The email's SpamAssassin score on its encoded bytes, as ``check`` scores it (JSON).
+
+    Asked for by the page once it is shown: a first score takes a second or two of
+    SpamAssassin, so it runs on a thread, never in a render worker or on the event loop."""
+    from sender.spamscore import SpamScoreError, score_message
+
+    preview = _preview(request)
+    try:
+        selection = _select(request, request.path_params["kind"], request.query_params)
+    except _TemplatesBroken:
+        return JSONResponse({"error": "the templates do not load; see the page"}, status_code=500)
+    composed = await _compose(preview, selection)
+    if isinstance(composed, Failed):
+        return JSONResponse({"error": "the email does not render; see the page"}, status_code=500)
+    try:
+        score = await anyio.to_thread.run_sync(score_message, composed.eml)
+    except SpamScoreError as err:
+        # SpamAssassin not installed (or failing): said so beside the size, never a silent pass.
+        return JSONResponse({"error": str(err)})
+    return JSONResponse(score.to_dict(), headers={"cache-control": "no-store"})
 
 
 async def email_frame(request: Request) -> Response:

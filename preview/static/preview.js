@@ -130,3 +130,46 @@ const replyData = async (reply) => {
     history.replaceState(null, "", url);
   });
 })();
+
+(function spamScore() {
+  // SpamAssassin's local score of the email's encoded bytes, as `check` computes it: fetched
+  // once the page is shown (a first score takes a second or two).
+  const box = document.getElementById("m-spam");
+  if (!box || !box.dataset.url) return;
+  const show = async () => {
+    let data;
+    try {
+      const reply = await fetch(box.dataset.url);
+      data = await reply.json();
+    } catch (error) {
+      box.textContent = "not scored: " + error;
+      return;
+    }
+    box.replaceChildren();
+    if (data.error) {
+      box.textContent = "not scored: " + data.error;
+      box.className = "near";
+      return;
+    }
+    const head = document.createElement("span");
+    head.id = "m-spam-score";
+    head.className = data.passes ? "" : "over";
+    head.textContent = `${data.score} of ${data.threshold}`;
+    box.append(head, ` (SpamAssassin ${data.spamassassin}, local rules; fails at ${data.threshold})`);
+    const list = document.createElement("ul");
+    list.className = "rules";
+    for (const rule of data.counted) {
+      const item = document.createElement("li");
+      item.textContent = `${rule.rule} ${rule.score}: ${rule.description}`;
+      list.append(item);
+    }
+    for (const rule of data.discounted) {
+      const item = document.createElement("li");
+      item.className = "discounted";
+      item.textContent = `${rule.rule}: not counted (${rule.why})`;
+      list.append(item);
+    }
+    if (list.children.length) box.append(list);
+  };
+  show();
+})();

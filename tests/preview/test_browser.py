@@ -198,6 +198,17 @@ def test_open_an_email_and_switch_locale_viewport_and_colours(server, page):
     expect(page.locator("#html-source")).to_contain_text("code-box")
 
 
+def test_the_spam_score_appears_beside_the_size(server, page, spamassassin):
+    expect = _expect()
+    page.goto(f"{server.url}/email/security_alert?locale=en&sample=default")
+
+    score = page.locator("#m-spam-score")
+    expect(score).to_have_text(re.compile(r"^\d+(\.\d+)? of 2(\.0)?$"), timeout=60_000)
+    assert float(score.inner_text().split()[0]) < 2.0
+    expect(score).not_to_have_class(re.compile("over"))
+    expect(page.locator("#m-spam li.discounted").first).to_contain_text("not counted")
+
+
 def test_edit_a_sample_and_see_it_rerender_then_save_it(server, page):
     expect = _expect()
     path = server.templates / "reset_password/samples/default.json"

@@ -324,3 +324,28 @@ def test_unused_path_param_forms_are_not_routes(client):
     assert client.get("/email/").status_code == 404
     assert client.post("/email/confirm_signup").status_code == 405
     assert isinstance(Path, type)
+
+
+def test_the_page_asks_for_the_spam_score_of_what_it_shows(client, spamassassin):
+    page = client.get("/email/sign_in_code?locale=ja&sample=default")
+    [url] = re.findall(r'id="m-spam" data-url="([^"]+)"', page.text)
+    assert unescape(url) == "/email/sign_in_code/spam-score?locale=ja&sample=default"
+
+    reply = client.get(unescape(url))
+
+    assert reply.status_code == 200
+    score = reply.json()
+    assert score["score"] < score["threshold"] == 2.0
+    assert score["passes"] is True
+    assert score["spamassassin"]
+    assert {r["rule"] for r in score["discounted"]} >= {"NO_RECEIVED", "NO_RELAYS"}
+    assert all(r["why"] for r in score["discounted"])
+
+
+def test_the_spam_score_says_when_spamassassin_is_missing(client, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+
+    reply = client.get("/email/sign_in_code/spam-score?locale=en&sample=default")
+
+    assert reply.status_code == 200
+    assert "SpamAssassin is not installed" in reply.json()["error"]

@@ -9,7 +9,6 @@ with the reason. Scores of unchanged emails come from the cache `make check` fil
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from email import policy
@@ -32,20 +31,6 @@ SPAM_PHRASES = (
     "fast Viagra delivery. Double your income working from home."
 )
 SPAMMY_KIND = "sign_in_code"
-
-
-@pytest.fixture
-def spamassassin() -> str:
-    """The spamassassin executable; missing is a failure under CI, a named skip elsewhere."""
-    exe = shutil.which("spamassassin")
-    if exe is None:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(
-                "SpamAssassin is not installed but CI must run the spam score: "
-                "scripts/system-deps.sh installs it (apt-get install spamassassin)"
-            )
-        pytest.skip("SpamAssassin is not installed (apt-get install spamassassin)")
-    return exe
 
 
 def spammy_message(extra_body: str = "") -> bytes:
