@@ -146,10 +146,12 @@ def parse_cognito_time(value: str) -> datetime | None:
 def _without_empty_parameters(url: str | None) -> str | None:
     """The link without query parameters left empty (a username too long to include): a
     dangling ``?username=`` would send the user to a form that looks pre-filled and is not."""
-    if url is None or "?" not in url:
+    if url is None:
         return url
-    base, _, rest = url.partition("?")
-    query, hash_mark, fragment = rest.partition("#")
+    before_fragment, hash_mark, fragment = url.partition("#")
+    base, question_mark, query = before_fragment.partition("?")
+    if not question_mark:
+        return url
     kept = "&".join(p for p in query.split("&") if p and p.partition("=")[1:] != ("=", ""))
     return base + (f"?{kept}" if kept else "") + hash_mark + fragment
 

@@ -256,3 +256,6 @@ def test_a_username_too_long_for_the_link_leaves_no_empty_parameter() -> None:
     assert 'href="https://app.example.com/sign-in"' in body
     short = compose(EmailKind.INVITATION, "en", user_name="ada.lovelace")
     assert "https://app.example.com/sign-in?username=ada.lovelace\n" in short.email.text
+    # Only the empty parameter goes: the code stays in a link that has both.
+    reset = compose(EmailKind.RESET_PASSWORD, "en", user_name="u" * 200).email.text
+    assert "https://app.example.com/reset-password?code=730154\n" in reset
