@@ -59,8 +59,8 @@ from preview.renderworker import Failed, Job, Rendered
 from preview.workspace import Workspace, watch
 from sender.errors import ConfigError, SenderError
 from sender.event import EMAIL_KIND, EmailKind, Trigger
-from sender.mime import check_address
 from sender.outbox import DEFAULT_OUTBOX, Outbox
+from sender.recipient import check_recipient
 from sender.samples import NAME, Sample, Workbench, sample_from_data
 
 HERE = Path(__file__).parent
@@ -836,7 +836,7 @@ async def send_ses(request: Request) -> Response:
     recipient = fields.get("recipient", "").strip()
     try:
         sender = preview.ses.sender_for_send()
-        check_address(recipient)
+        check_recipient(recipient)
     except PermissionError as err:
         return preview.render(request, "error.html", 409, title="SES", message=str(err))
     except SenderError as err:

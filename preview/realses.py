@@ -18,7 +18,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.localsend import scoped_environ
-from sender.mime import check_address
+from sender.recipient import check_recipient
 from sender.samples import Sample
 from sender.ses import SesSender
 
@@ -63,7 +63,7 @@ class RealSes:
     def send(self, raw: bytes, *, recipient: str, sample: Sample) -> str:
         """Send a message composed (in a render worker) for ``recipient``; the SES MessageId."""
         sender = self.sender_for_send()
-        check_address(recipient)
+        check_recipient(recipient)
         with scoped_environ({}):
             client = _session(self.status.region).client("sesv2", config=CHECK_CONFIG)
         return SesSender(client, configuration_set=None).send(

@@ -16,16 +16,15 @@ from sender.render import RenderedEmail
 # SMTP policy: CRLF line ends, RFC 2047 headers, 78-column folding; raises on CR/LF in values.
 _POLICY = policy.SMTP.clone(max_line_length=78)
 # A deliberately conservative address shape: one mailbox, no comments, quotes or routes.
-_ADDRESS = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$"
-)
+# Matched whole (fullmatch): a pattern ending in "$" would let a trailing newline through.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 MAX_ADDRESS = 254
 _ADDRESS_RUN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{0,254}")
 
 
 def check_address(value: str) -> str:
     """A single, plain recipient address, or ``RecipientError`` saying why not."""
-    if len(value) > MAX_ADDRESS or not _ADDRESS.match(value) or ".." in value:
+    if len(value) > MAX_ADDRESS or not _ADDRESS.fullmatch(value) or ".." in value:
         raise RecipientError(
             f"recipient {_shown(value)} is not a single plain email address",
             reason="recipient_invalid",

@@ -159,3 +159,10 @@ def test_the_display_name_comes_from_name_then_given_and_family_name() -> None:
 def test_any_name_gives_exactly_the_one_recipient(name: str) -> None:
     _, addresses = _to(recipient_name({"name": name}))
     assert [a for _, a in addresses] == ["ada@example.com"]
+
+
+@pytest.mark.parametrize("value", ["ada@example.com\n", "ada@example.com\r\n", "\nada@example.com"])
+def test_the_address_shape_is_matched_whole(value: str) -> None:
+    with pytest.raises(RecipientError, match="not a single plain email address"):
+        check_address(value)
+    assert check_address("ada@example.com") == "ada@example.com"
