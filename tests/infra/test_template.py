@@ -247,7 +247,9 @@ def test_the_timeout_covers_the_clients_retry_budget() -> None:
     """Derived from the clients' own configuration: changing their timeouts or attempts
     without the template fails here."""
     retries = BOTO_CONFIG.retries or {}
-    attempts = int(retries["max_attempts"]) + 1
+    # botocore rewrites max_attempts (retries) as total_max_attempts (attempts) in the config's
+    # own dict the first time a client is made with it.
+    attempts = int(retries.get("total_max_attempts") or int(retries["max_attempts"]) + 1)
     per_attempt = float(BOTO_CONFIG.connect_timeout) + float(BOTO_CONFIG.read_timeout)
     # standard mode: a random back-off of at most 2**n seconds before retry n, capped at 20
     backoff = sum(min(20, 2**n) for n in range(attempts - 1))
