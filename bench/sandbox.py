@@ -77,22 +77,6 @@ _SAME = (
 )
 
 
-class _Bytecode(jinja2.BytecodeCache):
-    """An in-memory bytecode cache for one variant's environments (as the project shares one
-    across its locales)."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
 @contextmanager
 def environment_class(cls: type[jinja2.Environment]) -> Iterator[None]:
     """While inside, ``sender.templating.environment`` builds a ``cls`` instead of a
@@ -153,7 +137,7 @@ class Bench:
 
     def _renderer(self, cls: type[jinja2.Environment] | None) -> Renderer:
         renderer = Renderer(self.templates_dir, self.wb.catalogs)
-        bytecode = _Bytecode()
+        bytecode = templating._SharedBytecode()
         for locale in self.wb.catalogs.locales:
             if cls is None:
                 renderer.environment(locale)  # the project's own environment

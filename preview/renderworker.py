@@ -17,8 +17,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,9 +29,8 @@ from preview.findings import Check, Finding, load_check
 from preview.message import MessageView, from_composed
 from preview.problems import Problem, describe, located
 from sender.event import EmailKind
+from sender.parentwatch import exit_with_parent
 from sender.samples import Sample, Workbench
-
-PARENT_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -144,17 +141,6 @@ def _time_up(_signum: int, _frame: FrameType | None) -> None:
     raise TimeLimit
 
 
-def _exit_with_parent(parent: int) -> None:
-    # A getppid() watch rather than PR_SET_PDEATHSIG: that fires when the *thread* that
-    # started us ends, and the preview starts workers from short-lived threads.
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 def main(argv: list[str]) -> None:
     """Serve jobs over the connection on ``--fd`` until it closes."""
     parser = argparse.ArgumentParser(prog="python -m preview.renderworker")
@@ -164,7 +150,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--generation", type=int, default=0)
     parser.add_argument("--check-module", default="")
     args = parser.parse_args(argv)
-    _exit_with_parent(args.parent)
+    exit_with_parent(args.parent)
     # The preview stops its workers itself: Ctrl-C in its terminal is the preview's.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, _time_up)

@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +34,8 @@ import boto3
 from aws_encryption_sdk import CommitmentPolicy, EncryptionSDKClient, StrictAwsKmsMasterKeyProvider
 from aws_encryption_sdk.identifiers import Algorithm
 
+from sender.parentwatch import exit_with_parent
+
 REGION = "eu-west-1"
 # moto accepts any credentials; these make sure nothing real is ever used by accident.
 FAKE_CREDENTIALS = {
@@ -44,7 +45,6 @@ FAKE_CREDENTIALS = {
 }
 COGNITO_SUITE = Algorithm.AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384  # 0x0378
 # How often the server checks that the process which started it is still there.
-PARENT_POLL_SECONDS = 0.2
 
 
 def free_port() -> int:
@@ -247,21 +247,6 @@ class LocalOnlyGuard:
             [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
         )
         return [body]
-
-
-def exit_with_parent(parent: int, *, interval: float = PARENT_POLL_SECONDS) -> None:
-    """End this process as soon as ``parent`` is no longer its parent (a daemon thread).
-
-    PR_SET_PDEATHSIG would be the kernel's way, but it fires when the *thread* that started
-    the child ends, and the tools start moto_server from short-lived threads.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _serve(argv: list[str]) -> None:
