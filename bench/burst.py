@@ -44,11 +44,12 @@ from typing import Any
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
-from sender import handler, localaws
+from sender import handler
 from sender.app import App, build_app
 from sender.errors import SenderError
 from sender.event import Trigger
-from sender.localaws import MotoServer, Stack
+from sendertools import localaws
+from sendertools.localaws import MotoServer, Stack
 
 CODED = [t for t in Trigger if t is not Trigger.ACCOUNT_TAKE_OVER]
 CODES_PER_TRIGGER = 3

@@ -38,8 +38,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sender import localaws
 from sender.event import Trigger
+from sendertools import localaws
 
 # The accepted cold start (import + build + first invocation, one interpreter, x the floor)
 # and how far it may drift; a plain sender's cold start is the other bound.

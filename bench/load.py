@@ -33,8 +33,9 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
-from sender import handler, localaws
+from sender import handler
 from sender.event import Trigger
+from sendertools import localaws
 
 MEMORY_BUDGET_MB = 5.0
 # (how the locale is given, the value, the catalog the email must be in)

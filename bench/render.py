@@ -28,7 +28,7 @@ from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.i18n import LocaleInfo
 from sender.model import build_model
-from sender.samples import Workbench
+from sendertools.samples import Workbench
 
 NODE_SCRIPT = r"""
 const mjml2html = require("mjml");

@@ -51,7 +51,7 @@ from sender.event import EmailKind
 from sender.i18n import LocaleInfo
 from sender.model import build_model
 from sender.render import RenderedEmail, Renderer, kinds_in
-from sender.samples import FALLBACK_RECIPIENT, Sample, Workbench
+from sendertools.samples import FALLBACK_RECIPIENT, Sample, Workbench
 
 VARIANTS: dict[str, type[jinja2.Environment] | None] = {
     "plain": None,

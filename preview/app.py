@@ -59,9 +59,9 @@ from preview.renderworker import Failed, Job, Rendered
 from preview.workspace import Workspace, watch
 from sender.errors import ConfigError, SenderError
 from sender.event import EMAIL_KIND, EmailKind, Trigger
-from sender.outbox import DEFAULT_OUTBOX, Outbox
 from sender.recipient import check_recipient
-from sender.samples import NAME, Sample, Workbench, sample_from_data
+from sendertools.outbox import DEFAULT_OUTBOX, Outbox
+from sendertools.samples import NAME, Sample, Workbench, sample_from_data
 
 HERE = Path(__file__).parent
 PARTS = ("html", "text", "source", "eml")
@@ -646,7 +646,7 @@ async def spam_score(request: Request) -> Response:
 
     Asked for by the page once it is shown: a first score takes a second or two of
     SpamAssassin, so it runs on a thread, never in a render worker or on the event loop."""
-    from sender.spamscore import SpamScoreError, score_message
+    from sendertools.spamscore import SpamScoreError, score_message
 
     preview = _preview(request)
     try:

@@ -14,8 +14,8 @@ import webbrowser
 from pathlib import Path
 from types import FrameType
 
-from sender.commands import add_templates_option
-from sender.outbox import DEFAULT_OUTBOX
+from sendertools.commands import add_templates_option
+from sendertools.outbox import DEFAULT_OUTBOX
 
 DEFAULT_RENDER_TIMEOUT = 5.0
 

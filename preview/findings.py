@@ -1,7 +1,7 @@
-"""The template check's findings, when ``sender.checks`` is installed.
+"""The template check's findings, when ``sendertools.checks`` is installed.
 
 The preview does not check anything itself: it shows what the project's check reports.
-Expected from ``sender.checks``::
+Expected from ``sendertools.checks``::
 
     check_email(workbench: Workbench, kind: EmailKind, locale: str, sample: str,
                 *, untranslated=None) -> list[Finding]
@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from sender.event import EmailKind
-from sender.samples import Sample, Workbench
+from sendertools.samples import Sample, Workbench
 
 Key = tuple[str, str, str]  # kind, sample, locale
 
@@ -43,7 +43,7 @@ class Finding:
 
 
 class Check:
-    """``sender.checks`` as the preview calls it."""
+    """``sendertools.checks`` as the preview calls it."""
 
     def __init__(self, module: ModuleType) -> None:
         self._check_email: Callable[..., Any] = module.check_email
@@ -78,7 +78,7 @@ class Check:
             return self._memo[1]
 
 
-CHECK_MODULE = "sender.checks"
+CHECK_MODULE = "sendertools.checks"
 TIMEOUT_RULE = "render_timeout"
 
 

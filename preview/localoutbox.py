@@ -17,11 +17,11 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sender import localaws
 from sender.errors import SenderError
-from sender.localsend import LocalPipeline, scoped_environ
-from sender.outbox import Outbox, OutboxEntry
-from sender.samples import Sample
+from sendertools import localaws
+from sendertools.localsend import LocalPipeline, scoped_environ
+from sendertools.outbox import Outbox, OutboxEntry
+from sendertools.samples import Sample
 
 START_TIMEOUT = 60.0
 PROBE_CONFIG = BotoConfig(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1})

@@ -17,10 +17,10 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sender.localsend import scoped_environ
 from sender.recipient import check_recipient
-from sender.samples import Sample
 from sender.ses import SesSender
+from sendertools.localsend import scoped_environ
+from sendertools.samples import Sample
 
 CHECK_CONFIG = BotoConfig(connect_timeout=2, read_timeout=4, retries={"total_max_attempts": 1})
 

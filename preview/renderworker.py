@@ -29,8 +29,8 @@ from preview.findings import Check, Finding, load_check
 from preview.message import MessageView, from_composed
 from preview.problems import Problem, describe, located
 from sender.event import EmailKind
-from sender.parentwatch import exit_with_parent
-from sender.samples import Sample, Workbench
+from sendertools.parentwatch import exit_with_parent
+from sendertools.samples import Sample, Workbench
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from preview.catalogs import CatalogError, compile_stale
 from preview.problems import Problem, describe
 from sender.errors import SenderError
 from sender.event import EmailKind
-from sender.samples import Workbench
+from sendertools.samples import Workbench
 
 
 class Workspace:

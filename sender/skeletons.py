@@ -129,7 +129,7 @@ class SkeletonStore:
 def build(templates_dir: Path, out: Path) -> int:
     """Render every sample in every locale and write the skeletons; returns how many."""
     # Imported here: the Lambda only ever reads a store.
-    from sender.samples import Workbench
+    from sendertools.samples import Workbench
 
     bench = Workbench(templates_dir)
     for samples in bench.samples.values():

@@ -21,8 +21,9 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from sender import handler, localaws
+from sender import handler
 from sender.event import Trigger
+from sendertools import localaws
 
 EVENTS = Path(__file__).parent / "events"
 REGION = localaws.REGION

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sender import cli
 from sender.config import DEFAULT_TEMPLATES_DIR
+from sendertools import cli
 
 RECURSIVE = "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}\n"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import babel
 import pytest
 
-from sender.commands.package import PackageError, keep_cldr_locales, shipped_locales
 from sender.event import Trigger
 from sender.i18n import LocaleInfo
 from sender.model import login_time, parse_cognito_time
+from sendertools.commands.package import PackageError, keep_cldr_locales, shipped_locales
 from tests.conftest import LocalAws, python_report
 
 COGNITO = "Friday, March 19, 2021 02:25 PM UTC"

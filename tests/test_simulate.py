@@ -11,7 +11,7 @@ from tests.conftest import parse_mime, parts
 
 def simulate(*args: str, timeout: int = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sender.cli", "simulate", *args],
+        [sys.executable, "-m", "sendertools.cli", "simulate", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -19,8 +19,8 @@ from sender.event import EmailKind, Trigger
 from sender.i18n import LocaleInfo
 from sender.model import build_model
 from sender.render import RenderedEmail, Renderer, Skeleton
-from sender.samples import FALLBACK_RECIPIENT, Sample, Workbench
 from sender.skeletons import SkeletonStore, stamped_files
+from sendertools.samples import FALLBACK_RECIPIENT, Sample, Workbench
 from tests.conftest import LocalAws, python_report
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)

@@ -8,8 +8,8 @@ import pytest
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.mime import build_message, to_bytes
-from sender.samples import SAMPLE_NOW, Workbench
-from sender.spamscore import score_message
+from sendertools.samples import SAMPLE_NOW, Workbench
+from sendertools.spamscore import score_message
 
 # The `spamassassin` fixture (tests/conftest.py) fails these under CI when it is missing.
 pytestmark = pytest.mark.usefixtures("spamassassin")

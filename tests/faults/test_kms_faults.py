@@ -14,9 +14,10 @@ from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
 from aws_encryption_sdk.identifiers import Algorithm
 from botocore.exceptions import ConnectTimeoutError
 
-from sender import handler, localaws
+from sender import handler
 from sender.errors import DecryptError, EventError
 from sender.event import Trigger, parse_event
+from sendertools import localaws
 from tests.faults.conftest import Harness, Injector, assert_failed, assert_sent, json_error
 
 CODE = "739146"

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 
-from sender import localaws
-from sender.cli import main
-from sender.pool import PoolEditor, normalised, read_backup, update_request
+from sendertools import localaws
+from sendertools.cli import main
+from sendertools.pool import PoolEditor, normalised, read_backup, update_request
 from tests.faults.conftest import json_error
 from tests.infra.aws import ACCOUNT, Existing, allow_cognito, create_function, existing_pool
 

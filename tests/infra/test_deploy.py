@@ -19,8 +19,8 @@ from typing import Any
 import boto3
 import pytest
 
-from sender import localaws
-from sender.cli import main
+from sendertools import localaws
+from sendertools.cli import main
 from tests.infra.aws import ACCOUNT, create_function, existing_pool, tiny_zip
 from tests.infra.template import transformed
 

@@ -14,9 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
-from sender import localaws
-from sender.cli import main
-from sender.doctor import CHECKS, evaluate, policy_document, pool_region
+from sendertools import localaws
+from sendertools.cli import main
+from sendertools.doctor import CHECKS, evaluate, policy_document, pool_region
 from tests.infra.aws import TRUST, tiny_zip
 
 pytestmark = pytest.mark.server

@@ -21,10 +21,10 @@ from typing import Any
 import boto3
 import pytest
 
-from sender import cli, localaws
-from sender.commands import package
-from sender.commands.package import Bundle, PackageError, Pin, build
 from sender.event import Trigger
+from sendertools import cli, localaws
+from sendertools.commands import package
+from sendertools.commands.package import Bundle, PackageError, Pin, build
 from tests.conftest import EVENTS, parse_mime, parts, python_report
 
 TARGET = f"{sys.version_info.major}.{sys.version_info.minor}"

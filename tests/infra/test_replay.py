@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sender.commands.replay import original_event, replay
+from sendertools.commands.replay import original_event, replay
 
 FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:sender"
 

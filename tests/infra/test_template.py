@@ -11,8 +11,8 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from sender.app import BOTO_CONFIG
-from sender.commands.package import DEFAULT_OUT, DEFAULT_PYTHON, ROOT
 from sender.observability import FUNCTION_VARIABLE, NAMESPACE, count
+from sendertools.commands.package import DEFAULT_OUT, DEFAULT_PYTHON, ROOT
 from tests.infra.template import TEMPLATE, rendered, role_statements, source, transformed
 
 POOL_ARN_WHEN_GIVEN = {

@@ -60,7 +60,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def composed(templates: Path, kind: str, locale: str, sample: str = "default"):
     """What the Lambda's compose stage makes of a sample: the expected values of a test."""
     from sender.event import EmailKind
-    from sender.samples import Workbench
+    from sendertools.samples import Workbench
 
     workbench = Workbench(templates)
     return workbench.compose(workbench.sample(EmailKind(kind), sample), locale)

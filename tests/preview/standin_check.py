@@ -1,4 +1,4 @@
-"""A stand-in for ``sender.checks`` with the same signature, imported by the preview's render
+"""A stand-in for ``sendertools.checks`` with the same signature, imported by the preview's render
 workers (``Settings.check_module``), so the tests pin the preview's side of the contract
 whether or not the real check is installed.
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from preview.catalogs import compile_stale
-from sender import localaws
 from sender.event import EmailKind
-from sender.samples import Workbench
+from sendertools import localaws
+from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 from tests.preview.conftest import TEMPLATES, composed, sample_data
 from tests.preview.waiting import wait_for
@@ -83,7 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
-    command = [sys.executable, "-m", "sender.cli", "preview", "--port", str(port)]
+    command = [sys.executable, "-m", "sendertools.cli", "preview", "--port", str(port)]
     command += ["--templates", str(templates), "--outbox", str(root / "outbox"), "--no-ses"]
     process = subprocess.Popen(command, env=env, cwd=root)
     url = f"http://127.0.0.1:{port}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sender.cli import build_parser, main
 from sender.config import DEFAULT_TEMPLATES_DIR
+from sendertools.cli import build_parser, main
 
 
 def test_defaults_are_local_and_documented():

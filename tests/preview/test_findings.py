@@ -1,6 +1,6 @@
 """The check's findings reach the index badges and the email page, drafts included.
 
-``sender.checks`` is replaced here by ``tests.preview.standin_check``, a tiny stand-in with the
+``sendertools.checks`` is replaced here by ``tests.preview.standin_check``, a tiny stand-in with the
 same signature that the render workers import, so these tests pin the preview's side of the
 contract whether or not the real check is installed.
 """
@@ -60,7 +60,7 @@ def test_a_draft_is_checked_as_drafted(checked, templates):
 
 
 def test_without_the_check_there_are_no_badges(monkeypatch, settings):
-    monkeypatch.setitem(sys.modules, "sender.checks", None)  # import fails
+    monkeypatch.setitem(sys.modules, "sendertools.checks", None)  # import fails
     with page_client(create_app(settings)) as client:
         page = client.get("/").text
         assert 'class="badge' not in page and "check: unavailable" in page

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 
 from preview.app import create_app
-from sender.samples import Workbench
+from sendertools.samples import Workbench
 from tests.preview.conftest import mark_translations, page_client, sample_data
 from tests.preview.waiting import wait_for
 

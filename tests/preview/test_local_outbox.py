@@ -14,9 +14,9 @@ import boto3
 import pytest
 
 from preview.app import create_app
-from sender import localaws
 from sender.event import EmailKind
-from sender.samples import Workbench
+from sendertools import localaws
+from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 from tests.preview.conftest import page_client, sample_data
 from tests.preview.processes import alive, wait_gone
@@ -135,7 +135,7 @@ def test_the_embedded_aws_ends_when_its_starter_is_killed():
         [
             sys.executable,
             "-c",
-            "import time; from sender import localaws\n"
+            "import time; from sendertools import localaws\n"
             "server = localaws.start_moto_server()\n"
             "print(server.process.pid, flush=True)\n"
             "time.sleep(120)",

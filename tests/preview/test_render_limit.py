@@ -25,7 +25,7 @@ import pytest
 
 from preview.app import TOKEN_HEADER, create_app
 from preview.catalogs import compile_stale
-from sender import localaws
+from sendertools import localaws
 from tests.preview.conftest import TEMPLATES, page_client
 from tests.preview.processes import alive, command_line, descendants, wait_gone
 from tests.preview.waiting import wait_for
@@ -127,7 +127,7 @@ def _start(root: Path, *, group: bool = False) -> Running:
     port = localaws.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull)
-    command = [sys.executable, "-m", "sender.cli", "preview", "--port", str(port), "--no-ses"]
+    command = [sys.executable, "-m", "sendertools.cli", "preview", "--port", str(port), "--no-ses"]
     command += ["--templates", str(templates), "--outbox", str(root / "outbox")]
     command += ["--render-timeout", str(LIMIT)]
     process = subprocess.Popen(command, env=env, cwd=root, start_new_session=group)
@@ -176,7 +176,7 @@ def _children(server: Running) -> list[int]:
     found = wait_for(
         lambda: (
             (pids := descendants(server.process.pid))
-            and any("sender.localaws" in command_line(p) for p in pids)
+            and any("sendertools.localaws" in command_line(p) for p in pids)
             and any("preview.renderworker" in command_line(p) for p in pids)
             and pids
         ),

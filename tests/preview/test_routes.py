@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from sender.event import EmailKind
-from sender.outbox import Outbox
-from sender.samples import Workbench
+from sendertools.outbox import Outbox
+from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 from tests.preview.conftest import sample_data
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sender import cli
-from sender.checks import catalog_markup, check_all, check_email, has_errors, long_lines
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
-from sender.samples import Workbench
+from sendertools import cli
+from sendertools.checks import catalog_markup, check_all, check_email, has_errors, long_lines
+from sendertools.samples import Workbench
 from tests.templates.test_translations import compile_catalog, set_msgstr
 
 Breaker = Callable[[Path], None]

@@ -13,7 +13,6 @@ import jinja2
 import mjml
 import pytest
 
-from sender import cli
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.errors import RenderError
 from sender.event import EmailKind
@@ -21,8 +20,9 @@ from sender.i18n import LocaleInfo
 from sender.mime import to_bytes
 from sender.model import build_model
 from sender.render import LITERAL_FIELDS, Renderer
-from sender.samples import Workbench
 from sender.templating import INLINER
+from sendertools import cli
+from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)

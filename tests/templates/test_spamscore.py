@@ -1,5 +1,5 @@
-"""The local spam score (sender/spamscore.py): every shipped email under the threshold, a spammy
-one over it with its rules named, the rules of an untravelled message discounted apart.
+"""The local spam score (sendertools/spamscore.py): every shipped email under the threshold,
+a spammy one over it with its rules named, the rules of an untravelled message discounted apart.
 
 The tests marked by the ``spamassassin`` fixture run the real SpamAssassin. `make test`
 installs it (scripts/system-deps.sh): under CI its absence fails them, elsewhere it skips them
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from sender import cli, spamscore
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.mime import to_bytes
 from sender.render import kinds_in
-from sender.samples import Workbench
-from sender.spamscore import THRESHOLD, Rule
+from sendertools import cli, spamscore
+from sendertools.samples import Workbench
+from sendertools.spamscore import THRESHOLD, Rule
 
 SPAM_SUBJECT = "FREE MONEY!!! CLICK NOW"
 SPAM_PHRASES = (

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po, write_po
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
 from sender.mime import to_bytes
-from sender.samples import Workbench
+from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)

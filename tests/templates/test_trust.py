@@ -16,7 +16,7 @@ from markupsafe import escape
 from sender.compose import Composed
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
-from sender.samples import Workbench, sample_from_data
+from sendertools.samples import Workbench, sample_from_data
 from tests.conftest import parse_mime, parts
 
 WB = Workbench(DEFAULT_TEMPLATES_DIR)

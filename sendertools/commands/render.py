@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sender.commands import add_templates_option, failed
 from sender.event import EmailKind
+from sendertools.commands import add_templates_option, failed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     """Compose the sample through the Lambda's pipeline and print the part asked for."""
     from sender.errors import SenderError
     from sender.mime import to_bytes
-    from sender.samples import Workbench
+    from sendertools.samples import Workbench
 
     try:
         wb = Workbench(args.templates)

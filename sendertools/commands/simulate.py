@@ -8,9 +8,9 @@ import secrets
 import sys
 from pathlib import Path
 
-from sender.commands import failed
 from sender.event import Trigger
-from sender.outbox import DEFAULT_OUTBOX
+from sendertools.commands import failed
+from sendertools.outbox import DEFAULT_OUTBOX
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +44,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"cognito-sender simulate: {err}", file=sys.stderr)
         return 2
-    from sender import localaws
     from sender.errors import SenderError
-    from sender.localsend import LocalPipeline
-    from sender.outbox import Outbox
+    from sendertools import localaws
+    from sendertools.localsend import LocalPipeline
+    from sendertools.outbox import Outbox
 
     code = args.code or (
         f"Tmp{secrets.token_hex(3)}&<1"

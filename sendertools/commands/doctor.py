@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sender.doctor import Finding
+    from sendertools.doctor import Finding
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Run every check with clients from the usual boto3 configuration; print; exit status."""
     import boto3
 
-    from sender.doctor import Doctor, exit_status, pool_region
+    from sendertools.doctor import Doctor, exit_status, pool_region
 
     session = boto3.session.Session(region_name=args.region or pool_region(args.user_pool_id))
     findings = Doctor(session, args.user_pool_id).run()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from sender.commands import failed
-from sender.commands.pooledit import add_pool_arguments, apply_plan, editor
+from sendertools.commands import failed
+from sendertools.commands.pooledit import add_pool_arguments, apply_plan, editor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check, plan, show, save, apply, verify."""
-    from sender.awscall import AwsError
-    from sender.pool import PoolError
+    from sendertools.awscall import AwsError
+    from sendertools.pool import PoolError
 
     try:
         pool_editor = editor(args.region)

@@ -8,10 +8,10 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from sender.commands import add_templates_option
+from sendertools.commands import add_templates_option
 
 if TYPE_CHECKING:
-    from sender.checks import Finding
+    from sendertools.checks import Finding
 
 SKIPPED = "spam score: not checked (--no-spam-score)"
 
@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run every rule; print a table (or JSON); 1 if any error was found."""
-    from sender.checks import check_all, has_errors
-    from sender.spamscore import SpamBatch
+    from sendertools.checks import check_all, has_errors
+    from sendertools.spamscore import SpamBatch
 
     spam = None if args.no_spam_score else SpamBatch()
     findings = check_all(args.templates, spam=spam)

@@ -5,7 +5,7 @@ Used by ``simulate``, the preview's outbox, the tests and the benchmarks; never 
 
 moto_server itself answers any ``Host`` and reflects any ``Origin`` (CORS), so a web page that
 guessed its port could read the local keys and codes or reset it. The server started here runs
-moto's application behind a guard (``python -m sender.localaws``): only requests addressed to
+moto's application behind a guard (``python -m sendertools.localaws``): only requests addressed to
 ``127.0.0.1:PORT`` or ``localhost:PORT`` and carrying no browser's cross-site marks get through
 (boto3 and urllib send neither ``Origin`` nor ``Sec-Fetch-Site``). It also ends itself when the
 process that started it is gone, even killed with SIGKILL.
@@ -34,7 +34,7 @@ import boto3
 from aws_encryption_sdk import CommitmentPolicy, EncryptionSDKClient, StrictAwsKmsMasterKeyProvider
 from aws_encryption_sdk.identifiers import Algorithm
 
-from sender.parentwatch import exit_with_parent
+from sendertools.parentwatch import exit_with_parent
 
 REGION = "eu-west-1"
 # moto accepts any credentials; these make sure nothing real is ever used by accident.
@@ -109,7 +109,7 @@ def start_moto_server(port: int | None = None, *, timeout: float = 30.0) -> Moto
         [
             sys.executable,
             "-m",
-            "sender.localaws",
+            "sendertools.localaws",
             "--port",
             str(port),
             "--parent",
@@ -211,7 +211,7 @@ def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or REGION
 
 
-# --- the guarded server process (``python -m sender.localaws``) ------------------------------
+# --- the guarded server process (``python -m sendertools.localaws``) ------------------------------
 
 
 class LocalOnlyGuard:
@@ -257,7 +257,7 @@ def _serve(argv: list[str]) -> None:
     )
     from werkzeug.serving import run_simple
 
-    parser = argparse.ArgumentParser(prog="python -m sender.localaws")
+    parser = argparse.ArgumentParser(prog="python -m sendertools.localaws")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--parent", type=int, required=True)
     args = parser.parse_args(argv)

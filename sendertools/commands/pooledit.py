@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sender.commands import failed
+from sendertools.commands import failed
 
 if TYPE_CHECKING:
-    from sender.pool import Plan, PoolEditor
+    from sendertools.pool import Plan, PoolEditor
 
 
 def add_edit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def editor(region: str | None) -> PoolEditor:
     """A pool editor with clients from the usual boto3 configuration."""
     import boto3
 
-    from sender.pool import PoolEditor
+    from sendertools.pool import PoolEditor
 
     session = boto3.session.Session(region_name=region)
     return PoolEditor(
@@ -50,8 +50,8 @@ def editor(region: str | None) -> PoolEditor:
 def apply_plan(pool_editor: PoolEditor, plan: Plan, args: argparse.Namespace, verb: str) -> int:
     """Print the diff; unless a dry run, save a backup, update and verify (rolled back on an
     unintended change). Returns the exit status."""
-    from sender.awscall import AwsError
-    from sender.pool import PoolError, default_backup_path, write_backup
+    from sendertools.awscall import AwsError
+    from sendertools.pool import PoolError, default_backup_path, write_backup
 
     changes = plan.changes
     print(f"user pool {plan.user_pool_id}: {len(changes)} change(s), {plan.kept} kept")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sender.commands import failed
-from sender.commands.pooledit import add_edit_arguments, apply_plan, editor
+from sendertools.commands import failed
+from sendertools.commands.pooledit import add_edit_arguments, apply_plan, editor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the backup, plan, show, save the current configuration, apply, verify."""
-    from sender.awscall import AwsError
-    from sender.pool import PoolError, read_backup
+    from sendertools.awscall import AwsError
+    from sendertools.pool import PoolError, read_backup
 
     try:
         saved = read_backup(args.file)

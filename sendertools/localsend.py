@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from sender import handler, localaws
+from sender import handler
 from sender.event import CODELESS, Trigger
+from sendertools import localaws
 
 _ENV_LOCK = threading.Lock()
 # Settings of a developer's shell that must not leak into a local run.

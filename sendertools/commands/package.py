@@ -37,8 +37,8 @@ from urllib.parse import unquote
 
 from sender import skeletons
 from sender.botosession import write_trimmed
-from sender.commands import failed
 from sender.i18n import SOURCE_LOCALE
+from sendertools.commands import failed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")

@@ -11,17 +11,17 @@ from types import ModuleType
 
 # verb -> module; a module documents itself through its docstring's first line.
 COMMANDS: dict[str, str] = {
-    "simulate": "sender.commands.simulate",
+    "simulate": "sendertools.commands.simulate",
     "preview": "preview.command",
-    "check": "sender.commands.check",
-    "render": "sender.commands.render",
-    "export": "sender.commands.export",
-    "package": "sender.commands.package",
-    "attach": "sender.commands.attach",
-    "detach": "sender.commands.detach",
-    "doctor": "sender.commands.doctor",
-    "restore": "sender.commands.restore",
-    "replay": "sender.commands.replay",
+    "check": "sendertools.commands.check",
+    "render": "sendertools.commands.render",
+    "export": "sendertools.commands.export",
+    "package": "sendertools.commands.package",
+    "attach": "sendertools.commands.attach",
+    "detach": "sendertools.commands.detach",
+    "doctor": "sendertools.commands.doctor",
+    "restore": "sendertools.commands.restore",
+    "replay": "sendertools.commands.replay",
 }
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from botocore.model import ListShape, Shape, StructureShape
 
-from sender.awscall import AwsError, call, call_if_found
-from sender.lambdapolicy import add_permission_command, cognito_may_invoke
+from sendertools.awscall import AwsError, call, call_if_found
+from sendertools.lambdapolicy import add_permission_command, cognito_may_invoke
 
 LAMBDA_VERSION = "V1_0"
 # Change by themselves (every update, sign-ups, delivery problems), not because of the update.

@@ -28,9 +28,9 @@ from sender.i18n import DOMAIN, SOURCE_LOCALE, LocaleInfo
 from sender.mime import to_bytes
 from sender.model import build_model
 from sender.render import LITERAL_FIELDS, PARTS, kinds_in
-from sender.samples import FALLBACK_RECIPIENT, Workbench
-from sender.spamscore import SpamBatch
 from sender.templating import undecodable_templates
+from sendertools.samples import FALLBACK_RECIPIENT, Workbench
+from sendertools.spamscore import SpamBatch
 
 Severity = Literal["error", "warning"]
 
@@ -87,7 +87,7 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 def check_all(templates_dir: Path, *, spam: SpamBatch | None = None) -> list[Finding]:
     """Every rule over every kind × locale × sample of a templates folder; with ``spam``, every
-    email's spam score too (``sender.spamscore``: one batch, scored at the end)."""
+    email's spam score too (``sendertools.spamscore``: one batch, scored at the end)."""
     try:
         wb = Workbench(templates_dir)
     except SenderError as err:

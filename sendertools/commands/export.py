@@ -7,7 +7,7 @@ import argparse
 import html
 from pathlib import Path
 
-from sender.commands import add_templates_option, failed
+from sendertools.commands import add_templates_option, failed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from sender.errors import SenderError
     from sender.mime import to_bytes
     from sender.render import kinds_in
-    from sender.samples import Workbench
+    from sendertools.samples import Workbench
 
     try:
         wb = Workbench(args.templates)

@@ -24,8 +24,8 @@ from urllib.parse import unquote
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from sender.awscall import AwsError, call, call_if_found
-from sender.lambdapolicy import add_permission_command, cognito_may_invoke
+from sendertools.awscall import AwsError, call, call_if_found
+from sendertools.lambdapolicy import add_permission_command, cognito_may_invoke
 
 if TYPE_CHECKING:
     from boto3.session import Session
