@@ -25,11 +25,9 @@ Exit status 1 when anything is not accounted for.
 from __future__ import annotations
 
 import argparse
-import html
 import io
 import json
 import math
-import os
 import sys
 import threading
 import time
@@ -46,10 +44,12 @@ from botocore.compat import HTTPHeaders
 
 from sender import handler
 from sender.app import App, build_app
+from sender.config import Config
 from sender.errors import SenderError
 from sender.event import Trigger
 from sendertools import localaws
-from sendertools.localaws import MotoServer, Stack
+from sendertools.cognito import CognitoPool
+from sendertools.localaws import MotoServer
 
 CODED = [t for t in Trigger if t is not Trigger.ACCOUNT_TAKE_OVER]
 CODES_PER_TRIGGER = 3
@@ -204,35 +204,30 @@ def code_for(trigger: Trigger, n: int) -> str:
     return f"{(n * 7919 + 104729) % 10**6:06d}"
 
 
-def encrypt_pool(stack: Stack) -> dict[Trigger, list[tuple[str, str]]]:
+def encrypt_pool(pool: CognitoPool) -> dict[Trigger, list[tuple[str, str | None]]]:
     """(plaintext, Cognito-style ciphertext) pairs per coded trigger, made before any clock."""
-    pool: dict[Trigger, list[tuple[str, str]]] = {}
-    for trigger in CODED:
-        pool[trigger] = []
-        for n in range(CODES_PER_TRIGGER):
-            plain = code_for(trigger, n)
-            # Cognito HTML-escapes the temporary password before encrypting it.
-            sealed = html.escape(plain) if trigger is Trigger.ADMIN_CREATE_USER else plain
-            encrypted = localaws.cognito_encrypt(
-                sealed, key_arn=stack.key_arn, user_pool_id=stack.user_pool_id
-            )
-            pool[trigger].append((plain, encrypted))
-    return pool
+    return {
+        trigger: [
+            (plain, pool.seal(trigger, plain))
+            for plain in (code_for(trigger, n) for n in range(CODES_PER_TRIGGER))
+        ]
+        for trigger in CODED
+    }
 
 
 def plan(
-    count: int, prefix: str, stack: Stack, pool: dict[Trigger, list[tuple[str, str]]]
+    count: int, prefix: str, pool: CognitoPool, codes: dict[Trigger, list[tuple[str, str | None]]]
 ) -> list[Planned]:
     planned = []
     for i in range(count):
         trigger = CODED[i % len(CODED)]
-        plain, encrypted = pool[trigger][(i // len(CODED)) % CODES_PER_TRIGGER]
+        plain, sealed = codes[trigger][(i // len(CODED)) % CODES_PER_TRIGGER]
         recipient = f"{prefix}{i:06d}@example.com"
-        event = localaws.cognito_event(
-            trigger.value,
-            user_pool_id=stack.user_pool_id,
-            encrypted_code=encrypted,
-            user_attributes={"email": recipient, "name": f"User {i}"},
+        event = pool.event(
+            trigger,
+            plain,
+            attributes={"email": recipient, "name": f"User {i}"},
+            sealed=sealed,
         )
         planned.append(Planned(event, recipient, plain))
     return planned
@@ -250,26 +245,17 @@ class Feed:
             return next(self._items, None)
 
 
-# Each worker thread gets the App its own execution environment would have, instead of the
-# process's single one. A Lambda environment runs one invocation at a time, and so does each
-# worker: what matters to this benchmark is per environment, such as botocore's standard-mode
-# retry quota (one per client; shared, every worker would drain it together) and the
-# connection pool. One shared App is not meant for threads either: the Cognito client is made
-# on first use from the botocore session, and sessions are not thread-safe (clients are). With
-# one App each, threads are safe: the rest is per-call or caches idempotently, and logging
-# locks its handler. Threads rather than processes, so that all share one bucket without IPC.
-_worker = threading.local()
-
-
-def _worker_app() -> App:
-    app: App | None = getattr(_worker, "app", None)
-    if app is None:
-        raise RuntimeError("the handler ran outside a burst worker")
-    return app
+# Each worker thread gets the App its own execution environment would have. A Lambda
+# environment runs one invocation at a time, and so does each worker: what matters to this
+# benchmark is per environment, such as botocore's standard-mode retry quota (one per client;
+# shared, every worker would drain it together) and the connection pool. One shared App is not
+# meant for threads either: the Cognito client is made on first use from the botocore session,
+# and sessions are not thread-safe (clients are). With one App each, threads are safe: the rest
+# is per-call or caches idempotently, and logging locks its handler. Threads rather than
+# processes, so that all share one bucket without IPC.
 
 
 def work(app: App, gate: SesGate, feed: Feed, results: list[Result]) -> None:
-    _worker.app = app
     while (item := feed.next()) is not None:
         index, planned = item
         gate.attempts = 0
@@ -277,7 +263,7 @@ def work(app: App, gate: SesGate, feed: Feed, results: list[Result]) -> None:
         error: str | None = None
         started = time.perf_counter()
         try:
-            handler.lambda_handler(planned.event, None)
+            handler.handle(app, planned.event)
         except Exception as err:  # the outcome under test: recorded, the burst goes on
             reason = err.reason if isinstance(err, SenderError) else None
             error = f"{type(err).__name__}: {err}"
@@ -295,12 +281,13 @@ def run_setting(
     rate: float,
     latency: float,
     server: MotoServer,
+    config: Config,
     prefix: str,
 ) -> Setting:
     figures = Setting(concurrency)
     bucket = TokenBucket(rate, capacity=max(1.0, rate))
     # Built here, one after the other: creating clients from sessions is not thread-safe.
-    apps = [build_app() for _ in range(concurrency)]
+    apps = [build_app(config, session=server.session()) for _ in range(concurrency)]
     gates = [SesGate(bucket, latency) for _ in apps]
     for app, gate in zip(apps, gates, strict=True):
         client = app.ses._client
@@ -519,35 +506,29 @@ def main() -> int:
     latency = args.ses_latency_ms / 1e3
 
     settings: list[Setting] = []
-    real_get_app = handler.get_app
     with localaws.moto_server() as server:
-        os.environ.update(server.environment())
-        stack = localaws.provision()
-        os.environ["KMS_KEY_ARN"] = stack.key_arn
-        os.environ["EMAIL_FROM"] = stack.email_from
-        handler.reset()
+        stack = localaws.provision(session=server.session())
+        config = Config.from_env({"KMS_KEY_ARN": stack.key_arn, "EMAIL_FROM": stack.email_from})
+        pool = stack.pool(server.session())
         print(f"moto_server on {server.endpoint}; encrypting codes...", file=sys.stderr)
-        pool = encrypt_pool(stack)
-        handler.get_app = _worker_app
-        try:
-            for concurrency in concurrencies:
-                prefix = f"burst-c{concurrency:03d}-"
-                print(
-                    f"concurrency {concurrency}: {args.count} invocations at {args.rate:g}/s...",
-                    file=sys.stderr,
+        codes = encrypt_pool(pool)
+        for concurrency in concurrencies:
+            prefix = f"burst-c{concurrency:03d}-"
+            print(
+                f"concurrency {concurrency}: {args.count} invocations at {args.rate:g}/s...",
+                file=sys.stderr,
+            )
+            settings.append(
+                run_setting(
+                    concurrency,
+                    plan(args.count, prefix, pool, codes),
+                    rate=args.rate,
+                    latency=latency,
+                    server=server,
+                    config=config,
+                    prefix=prefix,
                 )
-                settings.append(
-                    run_setting(
-                        concurrency,
-                        plan(args.count, prefix, stack, pool),
-                        rate=args.rate,
-                        latency=latency,
-                        server=server,
-                        prefix=prefix,
-                    )
-                )
-        finally:
-            handler.get_app = real_get_app
+            )
 
     line, summary = recommend(settings, args.rate)
     ok = all(s.accounting_ok for s in settings)

@@ -54,6 +54,9 @@ SENDER = """
 import io, json, sys, time
 t0 = time.perf_counter()
 import sender.handler as h
+from types import SimpleNamespace
+context = SimpleNamespace(function_name="f", memory_limit_in_mb=128, aws_request_id="r",
+    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:f")
 t1 = time.perf_counter()
 import botocore.endpoint
 waits = []
@@ -70,10 +73,10 @@ app = h.get_app()
 t2 = time.perf_counter()
 event = json.load(open(sys.argv[1]))
 out, sys.stdout = sys.stdout, io.StringIO()
-h.lambda_handler(event, None)
+h.lambda_handler(event, context)
 t3 = time.perf_counter()
 first_waits = sum(waits)
-h.lambda_handler(event, None)
+h.lambda_handler(event, context)
 t4 = time.perf_counter()
 sys.stdout = out
 print(json.dumps({
@@ -185,19 +188,18 @@ def main() -> int:
         parser.error("--runs: at least 3, for quartiles")
 
     with localaws.moto_server() as server, tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(server.environment())
-        stack = localaws.provision()
-        event = localaws.cognito_event(
-            Trigger.SIGN_UP.value,
-            user_pool_id=stack.user_pool_id,
-            encrypted_code=localaws.cognito_encrypt(
-                "123456", key_arn=stack.key_arn, user_pool_id=stack.user_pool_id
-            ),
-            user_attributes={"email": "ada@example.com", "name": "Ada"},
+        stack = localaws.provision(session=server.session())
+        event = stack.pool(server.session()).event(
+            Trigger.SIGN_UP, "123456", attributes={"email": "ada@example.com", "name": "Ada"}
         )
         event_file = Path(tmp) / "event.json"
         event_file.write_text(json.dumps(event), encoding="utf-8")
-        env = {**os.environ, "KMS_KEY_ARN": stack.key_arn, "EMAIL_FROM": stack.email_from}
+        env = {
+            **os.environ,
+            **server.environment(),
+            "KMS_KEY_ARN": stack.key_arn,
+            "EMAIL_FROM": stack.email_from,
+        }
         # Lambda ships compiled .pyc: let the discarded first runs write every one of them.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         run_python(SENDER, str(event_file), env=env)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import html
 import io
 import json
 import os
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from sender import handler
+from sender.app import build_app
+from sender.config import Config
 from sender.event import Trigger
 from sendertools import localaws
 
@@ -117,25 +118,19 @@ def main() -> int:
     warmup = min(args.warmup, max(args.count // 5, 1))
 
     with localaws.moto_server() as server:
-        os.environ.update(server.environment())
-        stack = localaws.provision()
-        os.environ["KMS_KEY_ARN"] = stack.key_arn
-        os.environ["EMAIL_FROM"] = stack.email_from
-        handler.reset()
+        stack = localaws.provision(session=server.session())
+        config = Config.from_env({"KMS_KEY_ARN": stack.key_arn, "EMAIL_FROM": stack.email_from})
+        cognito = stack.pool(server.session())
 
         print(f"moto_server on {server.endpoint}; encrypting codes...", file=sys.stderr)
         coded = [t for t in Trigger if t is not Trigger.ACCOUNT_TAKE_OVER]
-        pool: dict[Trigger, list[tuple[str, str]]] = {}
-        for trigger in coded:
-            pool[trigger] = []
-            for n in range(args.pool):
-                plain = code_for(trigger, n)
-                # Cognito HTML-escapes the temporary password before encrypting it.
-                sealed = html.escape(plain) if trigger is Trigger.ADMIN_CREATE_USER else plain
-                encrypted = localaws.cognito_encrypt(
-                    sealed, key_arn=stack.key_arn, user_pool_id=stack.user_pool_id
-                )
-                pool[trigger].append((plain, encrypted))
+        pool = {
+            trigger: [
+                (plain, cognito.seal(trigger, plain))
+                for plain in (code_for(trigger, n) for n in range(args.pool))
+            ]
+            for trigger in coded
+        }
 
         triggers = list(Trigger)
         plan: list[tuple[dict[str, Any], str, str | None, str]] = []
@@ -148,7 +143,7 @@ def main() -> int:
             if where == "attribute" and value:
                 attributes["locale"] = value
             plain: str | None = None
-            encrypted: str | None = None
+            sealed: str | None = None
             if trigger is Trigger.ACCOUNT_TAKE_OVER:
                 attributes.update(
                     {
@@ -162,17 +157,13 @@ def main() -> int:
                     }
                 )
             else:
-                plain, encrypted = pool[trigger][i % args.pool]
-            event = localaws.cognito_event(
-                trigger.value,
-                user_pool_id=stack.user_pool_id,
-                encrypted_code=encrypted,
-                user_attributes=attributes,
-                client_metadata=metadata,
+                plain, sealed = pool[trigger][i % args.pool]
+            event = cognito.event(
+                trigger, plain, attributes=attributes, metadata=metadata, sealed=sealed
             )
             plan.append((event, recipient, plain, expected_locale))
 
-        app = handler.get_app()
+        app = build_app(config, session=server.session())
         clock = AwsClock()
         clock.attach(app.ses._client)
         clock.attach(app.recipients.client())
@@ -195,7 +186,7 @@ def main() -> int:
             sys.stdout = sink
             t0 = time.perf_counter()
             try:
-                handler.lambda_handler(event, None)
+                handler.handle(app, event)
             except Exception as err:  # counted by the sink; the run goes on
                 sys.stdout = real_stdout
                 print(f"invocation {i}: {type(err).__name__}: {err}", file=sys.stderr)

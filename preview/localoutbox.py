@@ -13,13 +13,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.errors import SenderError
 from sendertools import localaws
-from sendertools.localsend import LocalPipeline, scoped_environ
+from sendertools.localsend import LocalPipeline
 from sendertools.outbox import Outbox, OutboxEntry
 from sendertools.samples import Sample
 
@@ -131,8 +130,7 @@ class LocalOutbox:
     def _reset(self, pipeline: LocalPipeline) -> bool:
         """Whether the key ``pipeline`` provisioned is gone (someone reset the local AWS)."""
         if self._kms is None:
-            with scoped_environ(pipeline.environment()):
-                self._kms = boto3.client("kms", config=PROBE_CONFIG)
+            self._kms = pipeline.server.session().create_client("kms", config=PROBE_CONFIG)
         try:
             self._kms.describe_key(KeyId=pipeline.stack.key_arn)
         except ClientError as err:

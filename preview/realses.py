@@ -19,7 +19,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.recipient import check_recipient
 from sender.ses import SesSender
-from sendertools.localsend import scoped_environ
 from sendertools.samples import Sample
 
 CHECK_CONFIG = BotoConfig(connect_timeout=2, read_timeout=4, retries={"total_max_attempts": 1})
@@ -64,8 +63,7 @@ class RealSes:
         """Send a message composed (in a render worker) for ``recipient``; the SES MessageId."""
         sender = self.sender_for_send()
         check_recipient(recipient)
-        with scoped_environ({}):
-            client = _session(self.status.region).client("sesv2", config=CHECK_CONFIG)
+        client = _session(self.status.region).client("sesv2", config=CHECK_CONFIG)
         return SesSender(client, configuration_set=None).send(
             raw,
             sender=sender,
@@ -83,18 +81,17 @@ def check_identity(sender: str | None) -> SesStatus:
     address = parseaddr(sender)[1]
     if "@" not in address:
         return SesStatus(False, f"sender {sender!r} is not an email address")
-    with scoped_environ({}):
-        session = _session(None)
-        region = session.region_name
-        if not region:
-            return SesStatus(False, "no AWS region configured (AWS_REGION or a profile)")
-        try:
-            if session.get_credentials() is None:
-                return SesStatus(False, "no AWS credentials found")
-            session.client("sts", config=CHECK_CONFIG).get_caller_identity()
-            sesv2 = session.client("sesv2", config=CHECK_CONFIG)
-        except (BotoCoreError, ClientError) as err:
-            return SesStatus(False, f"AWS credentials are not usable: {_why(err)}")
+    session = _session(None)
+    region = session.region_name
+    if not region:
+        return SesStatus(False, "no AWS region configured (AWS_REGION or a profile)")
+    try:
+        if session.get_credentials() is None:
+            return SesStatus(False, "no AWS credentials found")
+        session.client("sts", config=CHECK_CONFIG).get_caller_identity()
+        sesv2 = session.client("sesv2", config=CHECK_CONFIG)
+    except (BotoCoreError, ClientError) as err:
+        return SesStatus(False, f"AWS credentials are not usable: {_why(err)}")
     verified = _verified(sesv2, address)
     if isinstance(verified, str):
         return SesStatus(False, verified, region=region)

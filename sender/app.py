@@ -1,14 +1,15 @@
-"""Everything built once per process: configuration, clients, key provider, templates."""
+"""Everything built once per process from a configuration: clients, key provider, templates."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore.config import Config as BotoConfig
 
 from sender.botosession import new_session
-from sender.brand import Brand, load_brand
+from sender.brand import load_brand
 from sender.codes import CodeDecryptor
+from sender.compose import Composer
 from sender.config import Config
 from sender.i18n import Catalogs
 from sender.recipient import RecipientResolver
@@ -32,21 +33,21 @@ class App(NamedTuple):
     """The process-wide pieces the handler composes."""
 
     config: Config
-    brand: Brand
     catalogs: Catalogs
-    renderer: Renderer
+    composer: Composer
     decryptor: CodeDecryptor
     recipients: RecipientResolver
     ses: SesSender
 
 
-def build_app(config: Config | None = None) -> App:
-    """Build every piece; configuration errors surface here, named."""
-    config = config or Config.from_env()
+def build_app(config: Config, *, session: Any = None) -> App:
+    """Build every piece; configuration errors surface here, named. ``session`` is the
+    botocore session every client comes from (the tools pass one aimed at a local AWS); by
+    default a new one, configured by the environment as botocore always is."""
     # One botocore session for every client, the Encryption SDK's KMS client included: service
     # models and endpoint data are loaded once, not once per session. Plain botocore, because
     # boto3 adds nothing the sender uses and importing it costs a cold start ~0.1 s.
-    session = new_session()
+    session = session or new_session()
     # Also the Encryption SDK's KMS client: standard retries and the same timeouts, instead of
     # botocore's legacy defaults (five attempts, 60 s read timeout).
     session.set_default_client_config(BOTO_CONFIG)
@@ -59,15 +60,15 @@ def build_app(config: Config | None = None) -> App:
             session.create_client("cognito-idp", config=BOTO_CONFIG),
         )
 
+    renderer = Renderer(
+        config.templates_dir,
+        catalogs,
+        store=SkeletonStore(SKELETONS_DIR, config.templates_dir),
+    )
     return App(
         config=config,
-        brand=load_brand(config.templates_dir),
         catalogs=catalogs,
-        renderer=Renderer(
-            config.templates_dir,
-            catalogs,
-            store=SkeletonStore(SKELETONS_DIR, config.templates_dir),
-        ),
+        composer=Composer(load_brand(config.templates_dir), renderer, config.email_from),
         decryptor=CodeDecryptor(config.kms_key_arn, botocore_session=session),
         recipients=RecipientResolver(connect=cognito),
         ses=SesSender(

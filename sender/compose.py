@@ -1,7 +1,7 @@
 """From a validated event to a finished message: model, render, MIME. Pure, no I/O.
 
-The handler, the preview, the CLI and the snapshot tests all produce emails through
-``compose``; there is no other way an email is made.
+The handler, the preview, the CLI and the snapshot tests all produce emails through a
+``Composer``; there is no other way an email is made.
 """
 
 from __future__ import annotations
@@ -29,25 +29,30 @@ class Composed(NamedTuple):
         return f"Composed({self.email!r})"
 
 
-def compose(
-    event: SenderEvent,
-    secret: Secret | None,
-    *,
-    recipient: str,
-    locale: LocaleInfo,
-    brand: Brand,
-    renderer: Renderer,
-    sender: str,
-    now: datetime,
-) -> Composed:
-    """Render ``event``'s email for ``recipient`` in ``locale`` and wrap it in MIME."""
-    model = build_model(event, secret, recipient, brand, locale)
-    email = renderer.render(event.kind, locale, model)
-    message = build_message(
-        email,
-        sender=sender,
-        recipient=recipient,
-        recipient_name=recipient_name(event.user_attributes),
-        now=now,
-    )
-    return Composed(email, message)
+class Composer(NamedTuple):
+    """The brand, the templates and the From address of one sender; built once per app."""
+
+    brand: Brand
+    renderer: Renderer
+    sender: str
+
+    def compose(
+        self,
+        event: SenderEvent,
+        secret: Secret | None,
+        *,
+        recipient: str,
+        locale: LocaleInfo,
+        now: datetime,
+    ) -> Composed:
+        """Render ``event``'s email for ``recipient`` in ``locale`` and wrap it in MIME."""
+        model = build_model(event, secret, recipient, self.brand, locale)
+        email = self.renderer.render(event.kind, locale, model)
+        message = build_message(
+            email,
+            sender=self.sender,
+            recipient=recipient,
+            recipient_name=recipient_name(event.user_attributes),
+            now=now,
+        )
+        return Composed(email, message)

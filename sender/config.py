@@ -1,4 +1,5 @@
-"""The function's configuration, read from the environment and validated once per process."""
+"""The function's configuration: validated values, read from the environment at the Lambda's
+edge (``Config.from_env``) or given by the tools."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class Config(NamedTuple):
     configuration_set: str | None = None
     default_locale: str = "en"
     templates_dir: Path = DEFAULT_TEMPLATES_DIR
+    # The metric dimension that keeps two deployments in one account (staging, production)
+    # from summing into each other's alarms.
+    function_name: str = "local"
 
     @property
     def from_address(self) -> str:
@@ -45,6 +49,7 @@ class Config(NamedTuple):
             configuration_set=_configuration_set(env.get("SES_CONFIGURATION_SET", "")),
             default_locale=_locale(env.get("DEFAULT_LOCALE", "") or "en"),
             templates_dir=_templates_dir(env.get("TEMPLATES_DIR", "")),
+            function_name=env.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
         )
 
 

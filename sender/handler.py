@@ -1,5 +1,11 @@
 """The Lambda entry point: compose the stages, turn failures into one log line, a metric and
-an exception (so Lambda's asynchronous retries and on-failure destination keep the event)."""
+an exception (so Lambda's asynchronous retries and on-failure destination keep the event).
+
+``send(app, event)`` is the pipeline; ``handle`` adds the failure policy; ``lambda_handler``
+is the Lambda's edge, the one place that reads the environment (through ``Config.from_env``)
+and keeps an app for the life of the process. The tools build their own app from a
+configuration and call ``handle``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sender.app import App, build_app
-from sender.compose import compose
+from sender.config import Config
 from sender.errors import SenderError
 from sender.event import Trigger, parse_event
 from sender.mime import to_bytes
@@ -24,15 +30,15 @@ _app: App | None = None
 
 
 def get_app() -> App:
-    """The process's clients, key provider and templates, built on first use."""
+    """The Lambda's app, built from the environment on first use."""
     global _app
     if _app is None:
-        _app = build_app()
+        _app = build_app(Config.from_env())
     return _app
 
 
 def reset() -> None:
-    """Forget the process's app (tests and the local tools change the environment)."""
+    """Forget the Lambda's app (for tests of this module that change the environment)."""
     global _app
     _app = None
 
@@ -46,17 +52,25 @@ class Outcome(NamedTuple):
     locale: str
 
 
-def lambda_handler(event: Any, context: Any = None) -> None:
+# Every log line carries the request id and cold start, and no key outlives its invocation.
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: Any, context: Any) -> None:
     """Send the email Cognito asked for, or raise ``SenderError`` with a reason."""
-    trigger = event.get("triggerSource") if isinstance(event, dict) else None
-    request_id = getattr(context, "aws_request_id", None)
     try:
-        outcome = send(event)
-    except SenderError as err:
-        _fail(err.reason, str(err), trigger, request_id, permanent=getattr(err, "permanent", None))
-        raise
+        app = get_app()
     except Exception as err:
-        _fail("internal_error", type(err).__name__, trigger, request_id, permanent=None)
+        _fail(err, event, function=context.function_name)
+        raise
+    handle(app, event)
+
+
+def handle(app: App, event: Any) -> Outcome:
+    """Send one event's email with ``app``: logged and counted either way; a failure is
+    raised again after its log line and metric."""
+    try:
+        outcome = send(app, event)
+    except Exception as err:
+        _fail(err, event, function=app.config.function_name)
         raise
     logger.info(
         "email sent",
@@ -65,30 +79,22 @@ def lambda_handler(event: Any, context: Any = None) -> None:
             "trigger": outcome.trigger,
             "template": outcome.template,
             "locale": outcome.locale,
-            "request_id": request_id,
         },
     )
-    count("EmailsSent", trigger=outcome.trigger)
+    count("EmailsSent", function=app.config.function_name, trigger=outcome.trigger)
+    return outcome
 
 
-def send(raw_event: Any) -> Outcome:
+def send(app: App, raw_event: Any) -> Outcome:
     """The pipeline: parse, decrypt, address, render, build MIME, send."""
-    app = get_app()
     event = parse_event(raw_event)
     secret = app.decryptor.decrypt(event)
     recipient = app.recipients.resolve(event)
     locale = app.catalogs.resolve(
         event.client_metadata, event.user_attributes, app.config.default_locale
     )
-    composed = compose(
-        event,
-        secret,
-        recipient=recipient,
-        locale=locale,
-        brand=app.brand,
-        renderer=app.renderer,
-        sender=app.config.email_from,
-        now=datetime.now(UTC),
+    composed = app.composer.compose(
+        event, secret, recipient=recipient, locale=locale, now=datetime.now(UTC)
     )
     message_id = app.ses.send(
         to_bytes(composed.message),
@@ -100,20 +106,19 @@ def send(raw_event: Any) -> Outcome:
     return Outcome(message_id, event.trigger.short, event.kind.value, locale.code)
 
 
-def _fail(
-    reason: str, message: str, trigger: Any, request_id: str | None, *, permanent: bool | None
-) -> None:
+def _fail(err: Exception, event: Any, *, function: str) -> None:
+    """The log line and metric of an email not sent: a ``SenderError`` gives its reason, any
+    other exception is an internal error named by its type only (its text may hold data)."""
+    if isinstance(err, SenderError):
+        reason, message, permanent = err.reason, str(err), getattr(err, "permanent", None)
+    else:
+        reason, message, permanent = "internal_error", type(err).__name__, None
+    trigger = event.get("triggerSource") if isinstance(event, dict) else None
     # A metric dimension: only the known trigger names, so a stray event cannot mint new ones.
     known = {t.value: t.short for t in Trigger}
     short = known.get(trigger, "unknown") if isinstance(trigger, str) else "unknown"
     logger.error(
         "email not sent",
-        extra={
-            "reason": reason,
-            "error": message,
-            "trigger": short,
-            "permanent": permanent,
-            "request_id": request_id,
-        },
+        extra={"reason": reason, "error": message, "trigger": short, "permanent": permanent},
     )
-    count("EmailsFailed", trigger=short, reason=reason)
+    count("EmailsFailed", function=function, trigger=short, reason=reason)

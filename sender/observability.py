@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import TextIO
 
@@ -12,7 +11,6 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 SERVICE = "cognito-email-sender"
 NAMESPACE = "CognitoEmailSender"
-FUNCTION_VARIABLE = "AWS_LAMBDA_FUNCTION_NAME"
 
 
 class _StdoutHandler(logging.StreamHandler[TextIO]):
@@ -30,11 +28,10 @@ class _StdoutHandler(logging.StreamHandler[TextIO]):
 logger = Logger(service=SERVICE, logger_handler=_StdoutHandler())
 
 
-def count(name: str, **dimensions: str) -> None:
-    """Emit one EMF count metric right away, so it is flushed even when the handler raises."""
+def count(name: str, *, function: str, **dimensions: str) -> None:
+    """Emit one EMF count metric right away, so it is flushed even when the handler raises;
+    ``function`` (the function's name) is a dimension of every metric."""
     with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
-        # Lambda sets the name; it keeps two deployments in one account (staging, production)
-        # from summing into each other's alarms.
-        metric.add_dimension(name="function", value=os.environ.get(FUNCTION_VARIABLE) or "local")
+        metric.add_dimension(name="function", value=function)
         for key, value in dimensions.items():
             metric.add_dimension(name=key, value=value)

@@ -14,7 +14,6 @@ process that started it is gone, even killed with SIGKILL.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import signal
@@ -23,28 +22,48 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-import boto3
-from aws_encryption_sdk import CommitmentPolicy, EncryptionSDKClient, StrictAwsKmsMasterKeyProvider
-from aws_encryption_sdk.identifiers import Algorithm
+import botocore.session
 
+from sendertools.cognito import REGION, CognitoPool
 from sendertools.parentwatch import exit_with_parent
 
-REGION = "eu-west-1"
 # moto accepts any credentials; these make sure nothing real is ever used by accident.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-COGNITO_SUITE = Algorithm.AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384  # 0x0378
 # How often the server checks that the process which started it is still there.
+
+
+class _LocalSession(botocore.session.Session):
+    """A session aimed at one endpoint: every client it creates (the Encryption SDK's too,
+    which cannot be given an endpoint) goes there unless told otherwise."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self._endpoint = endpoint
+        self.set_config_variable("region", REGION)
+        self.set_credentials(
+            FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    def get_scoped_config(self) -> dict[str, Any]:
+        # A developer's AWS_PROFILE or config file has nothing to say about the local AWS.
+        return {}
+
+    def create_client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["endpoint_url"] = kwargs.get("endpoint_url") or self._endpoint
+        return super().create_client(service_name, *args, **kwargs)
 
 
 def free_port() -> int:
@@ -65,6 +84,11 @@ class MotoServer:
     def endpoint(self) -> str:
         """The endpoint URL every client is pointed at."""
         return f"http://127.0.0.1:{self.port}"
+
+    def session(self) -> botocore.session.Session:
+        """A botocore session whose clients all go to this server, with fake credentials,
+        whatever the environment says."""
+        return _LocalSession(self.endpoint)
 
     def environment(self) -> dict[str, str]:
         """Variables that point boto3 (and the Encryption SDK's own clients) at this server."""
@@ -117,6 +141,7 @@ def start_moto_server(port: int | None = None, *, timeout: float = 30.0) -> Moto
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "MOTO_PORT": str(port)},  # moto builds its own URLs from it
     )
     server = MotoServer(process, port)
     deadline = time.monotonic() + timeout
@@ -150,65 +175,27 @@ class Stack:
     user_pool_id: str
     email_from: str
 
+    def pool(self, session: botocore.session.Session | None = None) -> CognitoPool:
+        """The stack's user pool, making events as Cognito would."""
+        return CognitoPool(self.key_arn, self.user_pool_id, session=session)
+
 
 def provision(
-    email_from: str = "Example <no-reply@example.com>", *, pool_name: str = "local-pool"
+    email_from: str = "Example <no-reply@example.com>",
+    *,
+    pool_name: str = "local-pool",
+    session: botocore.session.Session | None = None,
 ) -> Stack:
-    """Create a KMS key, a user pool using it and a verified sender identity."""
-    kms = boto3.client("kms", region_name=_region())
+    """Create a KMS key, a user pool using it and a verified sender identity, through
+    ``session`` (by default one the environment configures, e.g. moto in process)."""
+    session = session or botocore.session.get_session()
+    kms: Any = session.create_client("kms", region_name=REGION)
     key_arn = kms.create_key(Description="cognito custom sender (local)")["KeyMetadata"]["Arn"]
-    cognito = boto3.client("cognito-idp", region_name=_region())
+    cognito: Any = session.create_client("cognito-idp", region_name=REGION)
     pool = cognito.create_user_pool(PoolName=pool_name, UsernameAttributes=["email"])
-    sesv2 = boto3.client("sesv2", region_name=_region())
+    sesv2: Any = session.create_client("sesv2", region_name=REGION)
     sesv2.create_email_identity(EmailIdentity=parseaddr(email_from)[1])
     return Stack(key_arn, pool["UserPool"]["Id"], email_from)
-
-
-def cognito_encrypt(plaintext: str, *, key_arn: str, user_pool_id: str) -> str:
-    """Encrypt a code exactly as Cognito does: suite 0x0378, ``userpool-id`` context, base64."""
-    client = EncryptionSDKClient(commitment_policy=CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT)
-    provider = StrictAwsKmsMasterKeyProvider(key_ids=[key_arn])
-    blob, _header = client.encrypt(
-        source=plaintext.encode("utf-8"),
-        key_provider=provider,
-        algorithm=COGNITO_SUITE,
-        encryption_context={"userpool-id": user_pool_id},
-    )
-    return base64.b64encode(blob).decode("ascii")
-
-
-def cognito_event(
-    trigger: str,
-    *,
-    user_pool_id: str,
-    encrypted_code: str | None,
-    user_attributes: Mapping[str, str | None],
-    user_name: str = "37877a9f-a4d4-4ae9-b20c-f59890e04411",
-    client_metadata: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """An event shaped like the ones Cognito sends (see tests/events/ for captured ones)."""
-    ato = trigger.endswith("AccountTakeOverNotification")
-    return {
-        "version": "1",
-        "triggerSource": trigger,
-        "region": _region(),
-        "userPoolId": user_pool_id,
-        "userName": user_name,
-        "callerContext": {
-            "awsSdkVersion": None if ato else "aws-sdk-unknown-unknown",
-            "clientId": None if ato else "EXAMPLEl2f6rjkqkbji2qr3u",
-        },
-        "request": {
-            "type": "customEmailSenderRequestV1",
-            "code": None if ato else encrypted_code,
-            "clientMetadata": dict(client_metadata) if client_metadata else None,
-            "userAttributes": dict(user_attributes),
-        },
-    }
-
-
-def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or REGION
 
 
 # --- the guarded server process (``python -m sendertools.localaws``) ------------------------------
@@ -265,7 +252,6 @@ def _serve(argv: list[str]) -> None:
     # The tools stop it (terminate) or it follows its parent: Ctrl-C in a terminal is theirs.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds its own URLs from it
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         "127.0.0.1",

@@ -23,7 +23,7 @@ from typing import Any
 
 from sender.brand import Brand, load_brand
 from sender.codes import Secret
-from sender.compose import Composed, compose
+from sender.compose import Composed, Composer
 from sender.errors import ConfigError, EventError
 from sender.event import EMAIL_KIND, EmailKind, SenderEvent, Trigger, parse_event
 from sender.i18n import Catalogs, LocaleInfo
@@ -126,11 +126,21 @@ class Workbench:
 
     def __init__(self, templates_dir: Path, *, sender: str = SAMPLE_SENDER) -> None:
         self.templates_dir = templates_dir
-        self.sender = sender
-        self.brand: Brand = load_brand(templates_dir)
         self.catalogs = Catalogs(templates_dir)
-        self.renderer = Renderer(templates_dir, self.catalogs)
+        self.composer = Composer(
+            load_brand(templates_dir), Renderer(templates_dir, self.catalogs), sender
+        )
         self.samples = load_samples(templates_dir)
+
+    @property
+    def brand(self) -> Brand:
+        """The templates folder's brand."""
+        return self.composer.brand
+
+    @property
+    def renderer(self) -> Renderer:
+        """The renderer every sample goes through."""
+        return self.composer.renderer
 
     def sample(self, kind: EmailKind, name: str) -> Sample:
         """A sample by kind and name; ``KeyError`` names what exists."""
@@ -146,14 +156,11 @@ class Workbench:
         if matched is None:
             raise KeyError(f"no locale {locale!r}; have {list(self.catalogs.locales)}")
         event = sample.event()
-        recipient = event.user_attributes.get("email", FALLBACK_RECIPIENT)
-        return compose(
+        composer = self.composer if sender is None else self.composer._replace(sender=sender)
+        return composer.compose(
             event,
             sample.secret(),
-            recipient=recipient,
+            recipient=event.user_attributes.get("email", FALLBACK_RECIPIENT),
             locale=LocaleInfo(matched),
-            brand=self.brand,
-            renderer=self.renderer,
-            sender=sender or self.sender,
             now=SAMPLE_NOW,
         )

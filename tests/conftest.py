@@ -3,7 +3,6 @@ Cognito's, and the sent messages parsed back from their bytes."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from moto.ses.models import ses_backends
 from sender import handler
 from sender.event import Trigger
 from sendertools import localaws
+from sendertools.cognito import USER_NAME, CognitoPool
 
 EVENTS = Path(__file__).parent / "events"
 REGION = localaws.REGION
@@ -109,13 +109,14 @@ class LocalAws:
     stack: localaws.Stack
     sent_source: Any = field(repr=False)
 
+    @property
+    def pool(self) -> CognitoPool:
+        """The stack's pool, reached through the environment the fixture configured."""
+        return self.stack.pool()
+
     def encrypt(self, plaintext: str, *, user_pool_id: str | None = None) -> str:
         """A code encrypted exactly as Cognito does."""
-        return localaws.cognito_encrypt(
-            plaintext,
-            key_arn=self.stack.key_arn,
-            user_pool_id=user_pool_id or self.stack.user_pool_id,
-        )
+        return self.pool.encrypt(plaintext, user_pool_id=user_pool_id)
 
     def event(
         self,
@@ -124,19 +125,14 @@ class LocalAws:
         *,
         attributes: dict[str, str | None] | None = None,
         metadata: dict[str, str] | None = None,
-        user_name: str = "37877a9f-a4d4-4ae9-b20c-f59890e04411",
+        user_name: str = USER_NAME,
     ) -> dict[str, Any]:
         """A Cognito-shaped event with a freshly encrypted code."""
-        trigger = Trigger(trigger)
-        if trigger is Trigger.ADMIN_CREATE_USER and code is not None:
-            code = html.escape(code)  # as Cognito does before encrypting
-        encrypted = self.encrypt(code) if code is not None else None
-        return localaws.cognito_event(
-            trigger.value,
-            user_pool_id=self.stack.user_pool_id,
-            encrypted_code=encrypted,
-            user_attributes=attributes or {"email": "ada@example.com", "name": "Ada"},
-            client_metadata=metadata,
+        return self.pool.event(
+            trigger,
+            code,
+            attributes=attributes or {"email": "ada@example.com", "name": "Ada"},
+            metadata=metadata,
             user_name=user_name,
         )
 

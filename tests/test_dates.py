@@ -64,10 +64,13 @@ COLD = """
 import io, json, sys
 events = json.loads(sys.argv[1])
 import sender.handler as h
+from types import SimpleNamespace
+context = SimpleNamespace(function_name="f", memory_limit_in_mb=128, aws_request_id="r",
+    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:f")
 loaded = []
 for event in events:
     out, sys.stdout = sys.stdout, io.StringIO()
-    h.lambda_handler(event, None)
+    h.lambda_handler(event, context)
     sys.stdout = out
     loaded.append("babel" in sys.modules)
 print(json.dumps({"babel_loaded_after_each": loaded}))

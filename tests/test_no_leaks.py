@@ -12,6 +12,7 @@ import pytest
 from sender import handler
 from sender.errors import SenderError
 from sender.event import Trigger
+from sendertools.cognito import LambdaContext
 from tests.conftest import LocalAws
 
 
@@ -29,7 +30,7 @@ def test_no_secret_in_any_output(
         if trigger is Trigger.ADMIN_CREATE_USER:
             secret = "Pa<ss>&w0rd"
         secrets_used.append(secret)
-        handler.lambda_handler(local_aws.event(trigger, secret), None)
+        handler.lambda_handler(local_aws.event(trigger, secret), LambdaContext())
 
     # Failures after decryption: the code is known in memory when these happen.
     leak = "L3ak-9f8e7d"
@@ -44,12 +45,12 @@ def test_no_secret_in_any_output(
     # SES rejects unverified senders: make the sender unverified for the last event.
     for event in failing:
         try:
-            handler.lambda_handler(event, None)
+            handler.lambda_handler(event, LambdaContext())
         except SenderError as err:
             errors.append("".join(traceback.format_exception(err)))
     boto3.client("sesv2").delete_email_identity(EmailIdentity="no-reply@example.com")
     try:
-        handler.lambda_handler(local_aws.event(Trigger.AUTHENTICATION, leak), None)
+        handler.lambda_handler(local_aws.event(Trigger.AUTHENTICATION, leak), LambdaContext())
     except SenderError as err:
         errors.append("".join(traceback.format_exception(err)))
 

@@ -13,6 +13,7 @@ import pytest
 
 from sender import handler
 from sender.event import Trigger
+from sendertools.cognito import LambdaContext
 from tests.conftest import LocalAws, load_event, parts
 
 # event file -> (recipient, words the subject must carry: it names the email's purpose)
@@ -58,7 +59,7 @@ def test_every_trigger_sends_one_complete_email(local_aws: LocalAws, name: str) 
     code = f"{secrets.randbelow(10**6):06d}"
     if name == "admin_create_user":
         code = f"Pw<{code}>&x"
-    handler.lambda_handler(_prepare(local_aws, name, code), None)
+    handler.lambda_handler(_prepare(local_aws, name, code), LambdaContext())
 
     [msg] = local_aws.sent()
     assert msg["To"] == recipient
@@ -86,7 +87,7 @@ def test_german_through_the_locale_attribute(local_aws: LocalAws) -> None:
         "654321",
         attributes={"email": "max@example.com", "locale": "de-DE"},
     )
-    handler.lambda_handler(event, None)
+    handler.lambda_handler(event, LambdaContext())
     [msg] = local_aws.sent()
     text, html = parts(msg)
     assert msg["Subject"] == "Setzen Sie Ihr Example-Passwort zurück"
@@ -102,13 +103,13 @@ def test_client_metadata_locale_wins_over_the_attribute(local_aws: LocalAws) -> 
         attributes={"email": "a@example.com", "locale": "en"},
         metadata={"locale": "de"},
     )
-    handler.lambda_handler(event, None)
+    handler.lambda_handler(event, LambdaContext())
     [msg] = local_aws.sent()
     assert "Bestätigungscode" in msg["Subject"]
 
 
 def test_success_is_logged_with_message_id_and_counted(local_aws: LocalAws, capsys) -> None:
-    handler.lambda_handler(local_aws.event(Trigger.AUTHENTICATION, "909090"), None)
+    handler.lambda_handler(local_aws.event(Trigger.AUTHENTICATION, "909090"), LambdaContext())
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
     [sent] = [r for r in lines if r.get("message") == "email sent"]
     assert sent["level"] == "INFO"
@@ -125,7 +126,7 @@ def test_mime_is_seven_bit_with_short_lines_and_encoded_subject(local_aws: Local
     event = local_aws.event(
         Trigger.SIGN_UP, "123123", attributes={"email": "a@example.com", "name": "Zoë Ünal"}
     )
-    handler.lambda_handler(event, None)
+    handler.lambda_handler(event, LambdaContext())
     [raw] = local_aws.sent_source()
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     data.decode("ascii")  # 7-bit clean
@@ -137,7 +138,7 @@ def test_mime_is_seven_bit_with_short_lines_and_encoded_subject(local_aws: Local
 
 def test_against_a_real_moto_server_over_http(remote_aws: LocalAws) -> None:
     event = remote_aws.event(Trigger.VERIFY_USER_ATTRIBUTE, "246810")
-    handler.lambda_handler(event, None)
+    handler.lambda_handler(event, LambdaContext())
     [msg] = remote_aws.sent()
     text, html = parts(msg)
     assert "246810" in text and "246810" in html
@@ -154,7 +155,9 @@ def test_to_names_the_user_while_ses_gets_the_bare_address(local_aws: LocalAws) 
         lambda params, **_: destinations.append(params["Destination"]),
     )
     attributes = {"email": "jose@example.com", "given_name": "José", "family_name": "Núñez"}
-    handler.lambda_handler(local_aws.event(Trigger.SIGN_UP, "112233", attributes=attributes))
+    handler.lambda_handler(
+        local_aws.event(Trigger.SIGN_UP, "112233", attributes=attributes), LambdaContext()
+    )
     [msg] = local_aws.sent()
     [to] = msg["To"].addresses
     assert (to.display_name, to.addr_spec) == ("José Núñez", "jose@example.com")

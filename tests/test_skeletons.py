@@ -157,8 +157,11 @@ COLD = """
 import io, json, sys
 event = json.loads(sys.argv[1])
 import sender.handler as h
+from types import SimpleNamespace
+context = SimpleNamespace(function_name="f", memory_limit_in_mb=128, aws_request_id="r",
+    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:f")
 out, sys.stdout = sys.stdout, io.StringIO()
-h.lambda_handler(event, None)
+h.lambda_handler(event, context)
 logs, sys.stdout = sys.stdout.getvalue(), out
 print(json.dumps({
     "loaded": sorted(m for m in ("jinja2", "mjml", "css_inline") if m in sys.modules),

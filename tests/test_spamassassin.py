@@ -37,7 +37,7 @@ def test_the_japanese_sign_up_email_fires_neither_rule() -> None:
     assert old_preheader != email.html
     before = build_message(
         email._replace(html=old_preheader),
-        sender=WB.sender,
+        sender=WB.composer.sender,
         recipient="ada@example.com",
         now=SAMPLE_NOW,
     )

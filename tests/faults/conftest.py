@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from sender import handler
 from sender.errors import SenderError
+from sendertools.cognito import LambdaContext
 from tests.conftest import LocalAws
 
 Hook = Callable[..., AWSResponse | None]
@@ -139,7 +140,9 @@ class Harness:
         error: BaseException | None = None
         with self._caplog.at_level(logging.INFO):
             try:
-                handler.lambda_handler(event, SimpleNamespace(aws_request_id="req-1"))
+                handler.lambda_handler(
+                    event, LambdaContext(function_name=FUNCTION_NAME, aws_request_id="req-1")
+                )
             except Exception as err:
                 error = err
         captured = self._capsys.readouterr()

@@ -17,7 +17,7 @@ from botocore.exceptions import ConnectTimeoutError
 from sender import handler
 from sender.errors import DecryptError, EventError
 from sender.event import Trigger, parse_event
-from sendertools import localaws
+from sendertools.cognito import COGNITO_SUITE, encrypt_code
 from tests.faults.conftest import Harness, Injector, assert_failed, assert_sent, json_error
 
 CODE = "739146"
@@ -102,9 +102,7 @@ def test_kms_connect_timeout_is_retried_then_raised(harness: Harness) -> None:
 
 def test_code_under_another_key_is_wrong_key(harness: Harness) -> None:
     other = boto3.client("kms").create_key(Description="another pool's key")["KeyMetadata"]["Arn"]
-    foreign = localaws.cognito_encrypt(
-        CODE, key_arn=other, user_pool_id=harness.aws.stack.user_pool_id
-    )
+    foreign = encrypt_code(CODE, key_arn=other, user_pool_id=harness.aws.stack.user_pool_id)
     event = harness.aws.event(Trigger.SIGN_UP, None)
     event["request"]["code"] = foreign
     run = harness.invoke(event, secrets=[CODE])
@@ -182,7 +180,7 @@ def _encrypt(
     key_arn: str,
     pool_id: str,
     *,
-    algorithm: Algorithm | None = localaws.COGNITO_SUITE,
+    algorithm: Algorithm | None = COGNITO_SUITE,
     data_keys: int = 1,
     policy: CommitmentPolicy = CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT,
 ) -> bytes:

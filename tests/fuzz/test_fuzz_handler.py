@@ -32,6 +32,7 @@ from sender.errors import (
     SendError,
 )
 from sender.event import Trigger
+from sendertools.cognito import LambdaContext
 from tests.conftest import LocalAws, parse_mime, parts
 
 DOCUMENTED = (EventError, DecryptError, RecipientError, RenderError, SendError, ConfigError)
@@ -117,7 +118,7 @@ class Invoker:
         self.caplog.clear()
         error: BaseException | None = None
         try:
-            handler.lambda_handler(event, None)
+            handler.lambda_handler(event, LambdaContext())
         except Exception as err:
             error = err
         out = self.capsys.readouterr()

@@ -92,11 +92,14 @@ print(json.dumps({
 # real handler; reports what failed and where the modules it used came from.
 SEND_ALL = """
 import importlib.util, json, os, sys
+from types import SimpleNamespace
 import sender.handler
+context = SimpleNamespace(function_name="f", memory_limit_in_mb=128, aws_request_id="r",
+    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:f")
 failures = []
 for event in json.load(sys.stdin):
     try:
-        sender.handler.lambda_handler(event, None)
+        sender.handler.lambda_handler(event, context)
     except Exception as err:
         failures.append(f"{event['triggerSource']}: {type(err).__name__}: {err}")
 root = os.path.abspath(sys.path[0] or ".")
@@ -259,9 +262,7 @@ def test_the_deployed_bundle_sends_every_trigger_under_the_lambda_python(
         else:
             code = f"{secrets.randbelow(10**6):06d}"
             event["request"]["userAttributes"]["email"] = recipient
-            event["request"]["code"] = localaws.cognito_encrypt(
-                code, key_arn=stack.key_arn, user_pool_id=stack.user_pool_id
-            )
+            event["request"]["code"] = stack.pool().encrypt(code)
             expected[recipient] = code
         events.append(event)
     assert {Trigger(e["triggerSource"]) for e in events} == set(Trigger)

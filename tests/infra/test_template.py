@@ -11,7 +11,8 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from sender.app import BOTO_CONFIG
-from sender.observability import FUNCTION_VARIABLE, NAMESPACE, count
+from sender.config import Config
+from sender.observability import NAMESPACE, count
 from sendertools.commands.package import DEFAULT_OUT, DEFAULT_PYTHON, ROOT
 from tests.infra.template import TEMPLATE, rendered, role_statements, source, transformed
 
@@ -360,11 +361,17 @@ def test_every_way_an_email_can_be_lost_has_an_alarm(
 
 
 def test_the_failed_emails_alarm_selects_the_dimension_the_sender_emits(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv(FUNCTION_VARIABLE, "stack-SenderFunction-1")
+    config = Config.from_env(
+        {
+            "KMS_KEY_ARN": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab",
+            "EMAIL_FROM": "no-reply@example.com",
+            "AWS_LAMBDA_FUNCTION_NAME": "stack-SenderFunction-1",  # as Lambda sets it
+        }
+    )
 
-    count("EmailsFailed", trigger="SignUp", reason="ses_throttled")
+    count("EmailsFailed", function=config.function_name, trigger="SignUp", reason="ses_throttled")
 
     [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     [directive] = document["_aws"]["CloudWatchMetrics"]
