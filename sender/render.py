@@ -4,20 +4,20 @@ Every file of a kind lives in ``templates/<kind>/``: ``subject.txt``, ``preheade
 ``body.mjml`` and ``body.txt``; bodies extend ``templates/layout/``. The preview, the CLI, the
 check and the snapshots all call this module: there is one way an email is produced.
 
-Rendering runs in two steps, always both. First a *skeleton* is rendered: the templates see
-every per-recipient string of the model (names, code, links, alert details) as an opaque
-token, and the result goes through Jinja, MJML and CSS inlining (``sender.templating``). Then
-the tokens are replaced by the real values, HTML-escaped in the HTML part. A skeleton depends
-only on the kind, the locale, the literal fields (brand, colours, ``lang``, ``dir``...) and
-which strings are empty, so it is built once per such *shape* and cached: a warm render is a
-few string joins. A renderer may also be given a store of skeletons rendered ahead of time
-(``sender.skeletons``), looked up before rendering one. The rule this puts on templates: print
-a per-recipient value, or test whether it is set; never compute with it (filters, slicing,
-comparisons), since the template only ever sees a token.
+Templates are ordinary Jinja: any filter, slice or comparison on any value. Most templates
+only print a per-recipient value (names, code, links, alert details) or test whether it is
+set, and for those a fast path renders the email's *skeleton* once per *shape* (kind,
+locale, the literal fields such as brand and colours, which strings are empty): the templates
+see every per-recipient value as a stand-in that prints as a token and refuses everything
+else, and a warm email is a few string joins. A template that computes with a value (say
+``{{ code[:3] }}``) makes the stand-in refuse; that shape is then simply rendered in full, for
+every email, at the cost of Jinja, MJML and CSS inlining each time (~1 ms). Either way the
+email is the same. A renderer may also be given a store of skeletons rendered ahead of time
+(``sender.skeletons``), looked up before rendering one.
 
 Two rules are applied here rather than left to each template. Translations are text: a
 catalog's string is HTML-escaped where an HTML template prints it, so no ``msgstr`` can add
-markup (``TextCatalog``). And every per-recipient value printed as text in the HTML part is
+markup (``TextCatalog``). And every per-recipient value an HTML template prints as text is
 wrapped in ``<span dir="auto">``, so a left-to-right name inside right-to-left text (or the
 reverse) keeps its punctuation in place (``isolate_values``).
 """
@@ -36,6 +36,7 @@ from markupsafe import escape
 from sender.errors import RenderError
 from sender.event import EmailKind
 from sender.i18n import Catalogs, LocaleInfo
+from sender.values import CLOSE, OPEN, Token, Transformed, Value, as_text, html_escaped, unmarked
 
 if TYPE_CHECKING:
     import gettext
@@ -49,8 +50,10 @@ PARTS = ("subject.txt", "preheader.txt", "body.mjml", "body.txt")
 # Model fields that are the same for every recipient: rendered into the skeleton as they are.
 # Every other string of the model is per-recipient and reaches templates as a token.
 LITERAL_FIELDS = frozenset({"kind", "lang", "dir", "brand", "colors", "alert.action"})
-# ASCII letters and digits only: Jinja, MRML and css-inline pass it through untouched.
-_TOKEN = re.compile(r"@@V(\d+)@@")
+# ASCII letters and digits only: Jinja, MRML and css-inline pass it through untouched. Mixed
+# case, so that a case-changing filter applied to the markup of a value cannot keep it whole.
+_TOKEN = re.compile(r"@@v(\d+)Z@@")
+_MARKED = re.compile(f"{OPEN}(.*?){CLOSE}", re.S)
 _FINGERPRINTS_KEPT = 64
 # Where a token is not text content: a comment (Outlook's conditional ones included), an
 # element whose content is raw text, or a tag with its attributes (quoted values may hold '>').
@@ -62,7 +65,7 @@ _NOT_TEXT = re.compile(
 )
 # dir="auto" on a span rather than <bdi>: Outlook's Word engine and several webmail
 # sanitisers drop or ignore <bdi>, every client keeps the dir attribute of a span.
-_ISOLATED = r'<span dir="auto">\g<0></span>'
+_ISOLATED = r'<span dir="auto">\1</span>'
 
 
 class RenderedEmail(NamedTuple):
@@ -137,6 +140,8 @@ class Renderer:
         self.store = store
         self._envs: dict[str, jinja2.Environment] = {}
         self._skeletons: dict[tuple[Any, ...], Skeleton] = {}
+        # Shapes whose templates compute with a value: always rendered in full.
+        self._full: set[tuple[Any, ...]] = set()
         self._fingerprints: dict[int, tuple[Any, str]] = {}
 
     def environment(self, locale: str) -> jinja2.Environment:
@@ -161,24 +166,35 @@ class Renderer:
         tokenized = _tokenize(model, "", values, shape, self._fingerprint)
         key = (kind, locale.code, *shape)
         skeleton = self._skeletons.get(key)
-        if skeleton is None:
-            skeleton = (
-                self.store.get(kind.value, locale.code, store_key(key))
-                if self.store is not None
-                else None
-            )
-            if skeleton is None:
+        if skeleton is None and self.store is not None:
+            skeleton = self.store.get(kind.value, locale.code, store_key(key))
+        if skeleton is None and key not in self._full:
+            try:
                 skeleton = self._skeleton(kind, locale, tokenized)
-            self._skeletons[key] = skeleton
-        escaped = [str(escape(v)) for v in values]
+            except Exception:
+                # The templates compute with a value (or fail): render this shape in full,
+                # which gives the email or the error as it really is.
+                email = self.render_full(kind, locale, model)
+                self._full.add(key)
+                return email
+        if skeleton is None:
+            return self.render_full(kind, locale, model)
+        self._skeletons[key] = skeleton
         return RenderedEmail(
             kind,
             locale.code,
             one_line(skeleton.subject.fill(values)),
             one_line(skeleton.preheader.fill(values)),
-            skeleton.html.fill(escaped),
+            skeleton.html.fill([html_escaped(v) for v in values]),
             skeleton.text.fill(values),
         )
+
+    def render_full(
+        self, kind: EmailKind, locale: LocaleInfo, model: Mapping[str, Any]
+    ) -> RenderedEmail:
+        """Render all parts of ``kind`` with the real values, no skeleton involved."""
+        subject, preheader, html, text = self._parts(kind, locale, _values(model, ""))
+        return RenderedEmail(kind, locale.code, subject, preheader, isolate_values(html), text)
 
     def rendered_shapes(self) -> Iterator[tuple[str, str, str, Skeleton]]:
         """Every skeleton this renderer holds, with its kind, locale and store key (for
@@ -187,24 +203,32 @@ class Renderer:
             yield key[0].value, key[1], store_key(key), skeleton
 
     def _skeleton(self, kind: EmailKind, locale: LocaleInfo, model: Mapping[str, Any]) -> Skeleton:
+        parts = self._parts(kind, locale, model)
+        for name, rendered in zip(PARTS, parts, strict=True):
+            if rendered.count("@@") != 2 * len(_TOKEN.findall(rendered)):
+                raise Transformed(f"{kind.value}/{name}")
+        subject, preheader, html, text = parts
+        return Skeleton(
+            Filler.of(subject),
+            Filler.of(preheader),
+            Filler.of(isolate_values(html)),
+            Filler.of(text),
+        )
+
+    def _parts(
+        self, kind: EmailKind, locale: LocaleInfo, model: Mapping[str, Any]
+    ) -> tuple[str, str, str, str]:
+        """Subject, preheader, HTML (marks around printed values kept) and text."""
         from sender.templating import mjml_to_html  # see environment()
 
-        subject = one_line(self._render(locale, f"{kind.value}/subject.txt", model))
-        preheader = one_line(self._render(locale, f"{kind.value}/preheader.txt", model))
+        # Text parts carry no marks (only an HTML escape inside a text template makes one).
+        subject = one_line(unmarked(self._render(locale, f"{kind.value}/subject.txt", model)))
+        preheader = one_line(unmarked(self._render(locale, f"{kind.value}/preheader.txt", model)))
         context = {**model, "subject": subject, "preheader": preheader}
         source = self._render(locale, f"{kind.value}/body.mjml", context)
-        html = isolate_values(mjml_to_html(source, where=f"{kind.value}/body.mjml"))
-        text = self._render(locale, f"{kind.value}/body.txt", context).strip() + "\n"
-        parts = {"subject.txt": subject, "preheader.txt": preheader}
-        parts |= {"body.mjml": html, "body.txt": text}
-        for name, rendered in parts.items():
-            if rendered.count("@@") != 2 * len(_TOKEN.findall(rendered)):
-                raise RenderError(
-                    f"{kind.value}/{name}: a template transforms a per-recipient value "
-                    "(filter, slice or comparison); print it or test it, nothing else",
-                    reason="template_error",
-                )
-        return Skeleton(Filler.of(subject), Filler.of(preheader), Filler.of(html), Filler.of(text))
+        html = mjml_to_html(source, where=f"{kind.value}/body.mjml")
+        text = unmarked(self._render(locale, f"{kind.value}/body.txt", context)).strip() + "\n"
+        return subject, preheader, html, text
 
     def _render(self, locale: LocaleInfo, name: str, model: Mapping[str, Any]) -> str:
         from sender.templating import render_template  # see environment()
@@ -227,18 +251,18 @@ class Renderer:
 
 
 def isolate_values(html: str) -> str:
-    """Every token in the HTML's text content wrapped in ``<span dir="auto">``: a value takes
-    the direction of its first strong character and cannot reorder the text around it (in
-    Arabic, "J.R." would otherwise show as ".J.R"). Tokens in attributes, comments and raw
-    text elements (``<title>``) are left alone."""
+    """Every marked value in the HTML's text content wrapped in ``<span dir="auto">``: a value
+    takes the direction of its first strong character and cannot reorder the text around it
+    (in Arabic, "J.R." would otherwise show as ".J.R"). Values in attributes, comments and
+    raw text elements (``<title>``) just lose their marks."""
     out: list[str] = []
     at = 0
     for found in _NOT_TEXT.finditer(html):
-        out.append(_TOKEN.sub(_ISOLATED, html[at : found.start()]))
-        out.append(found.group(0))
+        out.append(_MARKED.sub(_ISOLATED, html[at : found.start()]))
+        out.append(unmarked(found.group(0)))
         at = found.end()
-    out.append(_TOKEN.sub(_ISOLATED, html[at:]))
-    return "".join(out)
+    out.append(_MARKED.sub(_ISOLATED, html[at:]))
+    return unmarked("".join(out))
 
 
 class _Text(str):
@@ -252,6 +276,13 @@ class _Text(str):
 
     def __html__(self) -> str:
         return str(escape(str(self)))
+
+    def __mod__(self, values: Any) -> str:
+        # A text template's translation with %(name)s placeholders, during a skeleton render:
+        # tokens go in as their text (an HTML template's goes through Markup and __html__).
+        if isinstance(values, Mapping):
+            values = {key: as_text(value) for key, value in values.items()}
+        return str.__mod__(self, values)
 
 
 class TextCatalog:
@@ -310,7 +341,7 @@ def _tokenize(
             return value
         shape.append(True)
         values.append(value)
-        return f"@@V{len(values) - 1}@@"
+        return Token(f"@@v{len(values) - 1}Z@@")
     if isinstance(value, int | float | bool | None):
         shape.append(value)
         return value
@@ -319,6 +350,15 @@ def _tokenize(
         "booleans, None and mappings of those",
         reason="template_error",
     )
+
+
+def _values(value: Any, path: str) -> Any:
+    """The model with its per-recipient strings as ``Value``, for a full render."""
+    if path in LITERAL_FIELDS:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _values(v, f"{path}.{k}" if path else k) for k, v in value.items()}
+    return Value(value) if isinstance(value, str) and value else value
 
 
 def one_line(value: str) -> str:

@@ -20,6 +20,7 @@ import mjml
 from markupsafe import Markup
 
 from sender.errors import RenderError, not_utf8
+from sender.values import Token
 
 # MJML has no escaping of its own: anything that becomes HTML must be autoescaped by Jinja.
 _HTML_SUFFIXES = (".mjml", ".html")
@@ -145,10 +146,20 @@ def environment(templates_dir: Path, translations: gettext.NullTranslations) -> 
         lstrip_blocks=True,
         keep_trailing_newline=False,
         auto_reload=False,
+        finalize=_finalize,
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.globals["preheader_filler"] = PREHEADER_FILLER
     return env
+
+
+@jinja2.pass_eval_context
+def _finalize(eval_ctx: jinja2.nodes.EvalContext, value: Any) -> Any:
+    # What {{ ... }} prints: a skeleton's token as its text; where the output is HTML, escape()
+    # prints it through its __html__, marked.
+    if isinstance(value, Token) and not eval_ctx.autoescape:
+        return value.token
+    return value
 
 
 def _autoescape(name: str | None) -> bool:

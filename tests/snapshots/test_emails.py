@@ -11,7 +11,7 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from sender.config import DEFAULT_TEMPLATES_DIR
-from sender.samples import Workbench
+from sendertools.samples import Workbench
 from tests.snapshots.pretty import document
 
 WORKBENCH = Workbench(DEFAULT_TEMPLATES_DIR)

@@ -14,7 +14,6 @@ import mjml
 import pytest
 
 from sender.config import DEFAULT_TEMPLATES_DIR
-from sender.errors import RenderError
 from sender.event import EmailKind
 from sender.i18n import LocaleInfo
 from sender.mime import to_bytes
@@ -134,14 +133,6 @@ def test_cached_render_equals_a_direct_render_of_the_real_values() -> None:
                 # The one difference: values in the HTML's text are bidi-isolated.
                 shown = ISOLATED.sub(r"\1", cached.html)
                 assert html.unescape(shown) == html.unescape(direct), (kind, name)
-
-
-def test_a_template_that_computes_with_a_recipient_value_is_refused(templates_copy: Path) -> None:
-    path = templates_copy / "verify_email" / "body.txt"
-    path.write_text(path.read_text().replace("{{ code }}", "{{ code[:3] }}"))
-    wb = Workbench(templates_copy)
-    with pytest.raises(RenderError, match="transforms a per-recipient value"):
-        wb.compose(wb.sample(EmailKind.VERIFY_EMAIL, "default"), "en")
 
 
 def test_literal_fields_exist_in_the_model() -> None:
