@@ -11,7 +11,8 @@ import anyio
 import pytest
 from starlette.testclient import TestClient
 
-from preview.app import TOKEN_FIELD, TOKEN_HEADER, create_app
+from preview.app import create_app
+from preview.middleware import TOKEN_FIELD, TOKEN_HEADER
 
 ORIGIN = "http://127.0.0.1:8025"
 SAVE = "/email/confirm_signup/samples/guarded"

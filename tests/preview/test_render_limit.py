@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from preview.app import TOKEN_HEADER, create_app
+from preview.app import create_app
 from preview.catalogs import compile_stale
+from preview.middleware import TOKEN_HEADER
 from sendertools import localaws
 from tests.preview.conftest import TEMPLATES, page_client
 from tests.preview.processes import alive, command_line, descendants, wait_gone
