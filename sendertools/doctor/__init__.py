@@ -7,18 +7,17 @@ cannot be sent), with the fix. A check that cannot run (an earlier one failed, a
 refused or not implemented) is a ``warning`` whose detail starts with ``could not check: ``;
 nothing is skipped silently and nothing is reported ok that was not seen to be ok.
 
-The modules: ``finding`` (outcomes), ``runner`` (``Doctor``), ``checks`` (the report's order),
-one module of checks per area (``pool``, ``function``, ``key``, ``role``, ``ses``,
-``delivery``, ``monitoring``), and what they share: ``deployment`` (the reads), ``reader``
-(clients, reads made once, pages), ``access`` and ``policy`` (the role's permissions),
-``failures``, ``fixes`` and ``names``.
+The modules: ``finding`` (outcomes), ``checks`` (what a check is), one module of checks per
+area (``pool``, ``function``, ``key``, ``role``, ``ses``, ``delivery``, ``monitoring``),
+``runner`` (``Doctor`` and the report's order), and what the checks share: ``deployment`` (the
+reads), ``reader`` (clients, reads made once, pages), ``access`` and ``policy`` (the role's
+permissions), ``failures``, ``fixes`` and ``names``.
 """
 
-from sendertools.doctor.checks import CHECKS
 from sendertools.doctor.finding import Finding, exit_status
 from sendertools.doctor.names import pool_region
 from sendertools.doctor.policy import evaluate, policy_document
-from sendertools.doctor.runner import Doctor
+from sendertools.doctor.runner import CHECKS, Doctor
 
 __all__ = [
     "CHECKS",

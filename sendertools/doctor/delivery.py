@@ -8,6 +8,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from sendertools.awscall import call
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Skip, Verdict, ok, warning
 from sendertools.doctor.fixes import replay_command
 from sendertools.doctor.names import arn_part
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from sendertools.doctor.deployment import Deployment
 
 
+@check("async-failure-handling", "aws lambda get-function-event-invoke-config")
 def check_async_failure_handling(d: Deployment) -> Verdict:
     arn = d.sender_arn()
     config = d.invoke_config()
@@ -47,6 +49,7 @@ def check_async_failure_handling(d: Deployment) -> Verdict:
     return ok(f"{retries} retries within {age} s, then to {destination}")
 
 
+@check("failure-queue", "aws sqs get-queue-attributes")
 def check_failure_queue(d: Deployment) -> Verdict:
     destination = d.failure_destination()
     if destination is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Verdict, blocking, ok
 from sendertools.doctor.fixes import attach_as_named
 from sendertools.lambdapolicy import add_permission_command, cognito_may_invoke
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from sendertools.doctor.deployment import Deployment
 
 
+@check("function", "aws lambda get-function-configuration")
 def check_function(d: Deployment) -> Verdict:
     arn = d.sender_arn()
     config = d.function_or_none()
@@ -31,6 +33,7 @@ def check_function(d: Deployment) -> Verdict:
     return ok(f"{detail}, role {config.get('Role', 'none')}")
 
 
+@check("invoke-permission", "aws lambda get-policy")
 def check_invoke_permission(d: Deployment) -> Verdict:
     arn, pool_arn = d.sender_arn(), d.pool_arn()
     d.function()

@@ -7,6 +7,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from sendertools.awscall import call_if_found
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Verdict, blocking, ok
 from sendertools.doctor.fixes import attach_command
 from sendertools.doctor.names import arn_part
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 _NEW_KEY = "create a symmetric encryption key and attach it with cognito-sender attach"
 
 
+@check("function-key", "the function's KMS_KEY_ARN")
 def check_function_key(d: Deployment) -> Verdict:
     key = d.key_id()
     configured = d.environment().get("KMS_KEY_ARN")
@@ -31,6 +33,7 @@ def check_function_key(d: Deployment) -> Verdict:
     )
 
 
+@check("key-state", "aws kms describe-key")
 def check_key_state(d: Deployment) -> Verdict:
     key = d.key_id()
     kms = d.aws.client("kms", arn_part(key, 3, d.region) or d.region)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sendertools.awscall import call
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Verdict, ok, warning
 from sendertools.doctor.fixes import replay_command
 from sendertools.doctor.names import function_name
@@ -27,6 +28,7 @@ def _watched(d: Deployment) -> tuple[str, str, Any]:
     return name, namespace, d.aws.client("cloudwatch", d.function_region())
 
 
+@check("alarms", "aws cloudwatch describe-alarms")
 def check_alarms(d: Deployment) -> Verdict:
     name, namespace, cloudwatch = _watched(d)
     found: list[str] = []
@@ -80,6 +82,7 @@ def _watches(alarm: Mapping[str, Any], function_name: str, namespace: str) -> bo
     return False
 
 
+@check("recent-failures", "the function's metrics in CloudWatch")
 def check_recent_failures(d: Deployment) -> Verdict:
     name, namespace, cloudwatch = _watched(d)
     # To the end of the current minute: a datapoint from this very second counts too.

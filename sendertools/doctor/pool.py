@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Verdict, blocking, ok
 from sendertools.doctor.fixes import attach_as_named
 from sendertools.doctor.names import arn_part
@@ -13,11 +14,13 @@ if TYPE_CHECKING:
     from sendertools.doctor.deployment import Deployment
 
 
+@check("user-pool", "the pool in the Cognito console")
 def check_user_pool(d: Deployment) -> Verdict:
     pool = d.pool()
     return ok(f"{d.user_pool_id} ({pool.get('Name', 'no name')}) in {d.region}")
 
 
+@check("custom-email-sender", "aws cognito-idp describe-user-pool")
 def check_custom_email_sender(d: Deployment) -> Verdict:
     sender = d.lambda_config().get("CustomEmailSender") or {}
     attach = attach_as_named(d)
@@ -33,6 +36,7 @@ def check_custom_email_sender(d: Deployment) -> Verdict:
     return ok(f"CustomEmailSender is {sender['LambdaArn']} (V1_0)")
 
 
+@check("kms-key-id", "aws cognito-idp describe-user-pool")
 def check_kms_key_id(d: Deployment) -> Verdict:
     key = d.lambda_config().get("KMSKeyID")
     attach = attach_as_named(d)

@@ -8,6 +8,7 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Verdict, blocking, ok, warning
 from sendertools.doctor.names import domain, role_name
 from sendertools.doctor.policy import Access, rank
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 CONTEXT_KEY = "kms:EncryptionContext:userpool-id"
 
 
+@check("role-decrypt", "the function role's policies and the key policy")
 def check_role_decrypt(d: Deployment) -> Verdict:
     key, role = d.key_id(), d.role_arn()
     access = d.access.of(role, "kms:Decrypt", key, {CONTEXT_KEY: d.user_pool_id})
@@ -32,6 +34,7 @@ def check_role_decrypt(d: Deployment) -> Verdict:
     return _verdict(access, what, fix, d.access.how("the key policy"))
 
 
+@check("role-send", "the function role's policies")
 def check_role_send(d: Deployment) -> Verdict:
     role, address = d.role_arn(), d.sender_address()
     sender_domain = domain(address)

@@ -1,12 +1,13 @@
 """The doctor: the pool read first (nothing else can be checked without it), then every check
-in order, one that cannot run reported as a warning, never skipped."""
+in report order, one that cannot run reported as a warning, never skipped."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from sendertools.awscall import AwsError
-from sendertools.doctor.checks import CHECKS, Check
+from sendertools.doctor import delivery, function, key, monitoring, pool, role, ses
+from sendertools.doctor.checks import Check
 from sendertools.doctor.deployment import Deployment
 from sendertools.doctor.failures import access_fix, explain, pool_fix
 from sendertools.doctor.finding import (
@@ -21,6 +22,27 @@ from sendertools.doctor.names import pool_region
 
 if TYPE_CHECKING:
     from boto3.session import Session
+
+CHECKS: tuple[Check, ...] = (
+    pool.check_user_pool,
+    pool.check_custom_email_sender,
+    pool.check_kms_key_id,
+    function.check_function,
+    function.check_invoke_permission,
+    key.check_function_key,
+    key.check_key_state,
+    role.check_role_decrypt,
+    role.check_role_send,
+    ses.check_ses_identity,
+    ses.check_configuration_set,
+    ses.check_ses_sending,
+    ses.check_ses_sandbox,
+    ses.check_dkim,
+    delivery.check_async_failure_handling,
+    delivery.check_failure_queue,
+    monitoring.check_alarms,
+    monitoring.check_recent_failures,
+)
 
 
 class Doctor:
@@ -39,11 +61,11 @@ class Doctor:
         except AwsError as err:
             fix = pool_fix(err, self.user_pool_id, self.region)
             return [Finding("user-pool", BLOCKING, explain(err), fix)]
-        return [Finding(check.check, *self._verdict(check)) for check in CHECKS]
+        return [Finding(check.name, *self._verdict(check)) for check in CHECKS]
 
     def _verdict(self, check: Check) -> Verdict:
         try:
-            return check.run(self.deployment)
+            return check.decide(self.deployment)
         except Skip as skip:
             return warning(
                 f"{COULD_NOT_CHECK}{skip}", f"fix {skip.after} first, then run doctor again"

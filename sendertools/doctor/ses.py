@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sendertools.awscall import call_if_found
+from sendertools.doctor.checks import check
 from sendertools.doctor.finding import Skip, Verdict, blocking, ok, warning
 from sendertools.doctor.names import domain
 
@@ -20,6 +21,7 @@ def _create_identity(name: str, options: str = "") -> str:
     )
 
 
+@check("ses-identity", "aws sesv2 get-email-identity")
 def check_ses_identity(d: Deployment) -> Verdict:
     value, address = d.email_from()
     if not address:
@@ -52,6 +54,7 @@ def check_ses_identity(d: Deployment) -> Verdict:
     )
 
 
+@check("configuration-set", "aws sesv2 get-configuration-set")
 def check_configuration_set(d: Deployment) -> Verdict:
     name = d.environment().get("SES_CONFIGURATION_SET")
     if not name:
@@ -74,6 +77,7 @@ def check_configuration_set(d: Deployment) -> Verdict:
     return ok(f"the configuration set {name} exists")
 
 
+@check("ses-sending", "aws sesv2 get-account (SendingEnabled)")
 def check_ses_sending(d: Deployment) -> Verdict:
     account = d.account()
     enforcement = account.get("EnforcementStatus", "unknown")
@@ -96,6 +100,7 @@ def check_ses_sending(d: Deployment) -> Verdict:
     return ok(f"SES sending is enabled (enforcement status {enforcement})")
 
 
+@check("ses-sandbox", "aws sesv2 get-account (ProductionAccessEnabled)")
 def check_ses_sandbox(d: Deployment) -> Verdict:
     account = d.account()
     quota = account.get("SendQuota") or {}
@@ -113,6 +118,7 @@ def check_ses_sandbox(d: Deployment) -> Verdict:
     )
 
 
+@check("dkim", "aws sesv2 get-email-identity (DkimAttributes)")
 def check_dkim(d: Deployment) -> Verdict:
     address = d.sender_address()
     sender_domain = domain(address)
