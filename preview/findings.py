@@ -1,94 +1,84 @@
-"""The template check's findings, when ``sendertools.checks`` is installed.
+"""The template check's findings, as the preview shows them: badges on the index and a list on
+each email's page.
 
-The preview does not check anything itself: it shows what the project's check reports.
-Expected from ``sendertools.checks``::
-
-    check_email(workbench: Workbench, kind: EmailKind, locale: str, sample: str,
-                *, untranslated=None) -> list[Finding]
-    missing_translations(workbench: Workbench) -> ...   # optional, passed as ``untranslated``
-
-``check_email`` looks the sample up by name in the workbench, renders it through
-``Workbench.compose`` and returns findings with ``severity`` (``"error"`` or ``"warning"``),
-``rule`` (a stable id), ``file`` (relative to the templates folder) and ``message``. When the
-module or the function is missing, the preview shows no badges and says the check is
-unavailable.
+The preview does not check anything itself: it runs ``sendertools.check.check_email`` (in a
+render worker, under the time limit) and shows its ``Finding``s. Two findings are the
+preview's own, in the same shape: ``check_failed`` when the check raised, and
+``render_timeout`` (``TIMEOUT_RULE``) when an email took longer than the preview allows.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
-import inspect
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
+from dataclasses import replace
+from typing import Protocol
 
 from sender.event import EmailKind
+from sendertools.check import Finding, Untranslated, check_email, missing_translations
 from sendertools.samples import Sample, Workbench
+
+__all__ = ["CHECK_MODULE", "TIMEOUT_RULE", "Check", "Finding", "IndexFindings", "load_check"]
 
 Key = tuple[str, str, str]  # kind, sample, locale
 
+CHECK_MODULE = "sendertools.check"
+TIMEOUT_RULE = "render_timeout"
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem the check reported for one email."""
 
-    severity: str
-    rule: str
-    file: str
-    message: str
+class CheckEmail(Protocol):
+    """``sendertools.check.check_email``'s signature."""
+
+    def __call__(
+        self,
+        wb: Workbench,
+        kind: EmailKind,
+        locale: str,
+        sample: str,
+        *,
+        untranslated: Untranslated | None = None,
+    ) -> list[Finding]: ...
 
 
 class Check:
-    """``sendertools.checks`` as the preview calls it."""
+    """The check as the preview runs it: one email at a time, drafts included."""
 
-    def __init__(self, module: ModuleType) -> None:
-        self._check_email: Callable[..., Any] = module.check_email
-        missing = getattr(module, "missing_translations", None)
-        takes = "untranslated" in inspect.signature(self._check_email).parameters
-        self._missing: Callable[[Workbench], Any] | None = missing if takes else None
+    def __init__(self, check: CheckEmail = check_email) -> None:
+        self._check = check
         # One workbench generation's translation report, computed once (it reads every file).
         self._lock = threading.Lock()
-        self._memo: tuple[object, Any] | None = None
+        self._memo: tuple[object, Untranslated] | None = None
 
     def email(self, workbench: Workbench, sample: Sample, locale: str) -> list[Finding]:
         """The findings of one email (an unsaved draft included)."""
         bench = _with_sample(workbench, sample)
-        kwargs = {}
         try:
-            if self._missing is not None:
-                kwargs["untranslated"] = self._untranslated(workbench)
-            found = self._check_email(bench, sample.kind, locale, sample.name, **kwargs)
+            untranslated = self._untranslated(workbench)
+            return self._check(bench, sample.kind, locale, sample.name, untranslated=untranslated)
         except Exception as err:  # the check failing is itself worth showing, not a crash
-            return [
-                Finding(
-                    "error", "check_failed", "", f"the check raised {type(err).__name__}: {err}"
-                )
-            ]
-        return [_adapt(item) for item in found]
+            message = f"the check raised {type(err).__name__}: {err}"
+            where = (sample.kind.value, locale, sample.name)
+            return [Finding("error", "check_failed", "", message, *where)]
 
-    def _untranslated(self, workbench: Workbench) -> Any:
-        assert self._missing is not None
+    def _untranslated(self, workbench: Workbench) -> Untranslated:
         with self._lock:
             if self._memo is None or self._memo[0] is not workbench.catalogs:
-                self._memo = (workbench.catalogs, self._missing(workbench))
+                self._memo = (workbench.catalogs, missing_translations(workbench))
             return self._memo[1]
 
 
-CHECK_MODULE = "sendertools.checks"
-TIMEOUT_RULE = "render_timeout"
-
-
 def load_check(name: str = CHECK_MODULE) -> Check | None:
-    """The check, or ``None`` when this install has none."""
-    try:
-        module = importlib.import_module(name)
-    except ImportError:
+    """The check the render workers run: the project's (``CHECK_MODULE``), a module with the
+    same ``check_email`` (the tests' stand-in, ``tests/preview/standin_check.py``), or none
+    when ``name`` is empty (the preview then shows no badges)."""
+    if not name:
         return None
-    return Check(module) if callable(getattr(module, "check_email", None)) else None
+    if name == CHECK_MODULE:
+        return Check()
+    return Check(importlib.import_module(name).check_email)
 
 
 class IndexFindings:
@@ -141,7 +131,9 @@ class IndexFindings:
                     if self._generation != generation:
                         return  # the templates changed again: a newer run takes over
                     if slow is not None:
-                        found[(kind.value, name, locale)] = [slow]
+                        found[(kind.value, name, locale)] = [
+                            replace(slow, locale=locale, sample=name)
+                        ]
                         continue
                     result = self._check_one(sample, locale, generation)
                     found[(kind.value, name, locale)] = result
@@ -154,6 +146,7 @@ class IndexFindings:
                             first.file,
                             f"not checked: {kind.value} {name} {locale} already took too long "
                             f"({first.message})",
+                            kind.value,
                         )
         with self._lock:
             if self._generation != generation:
@@ -172,13 +165,3 @@ def _with_sample(workbench: Workbench, sample: Sample) -> Workbench:
         sample.kind: {**workbench.samples.get(sample.kind, {}), sample.name: sample},
     }
     return bench
-
-
-def _adapt(item: Any) -> Finding:
-    severity = getattr(item, "severity", "warning")
-    return Finding(
-        severity=str(getattr(severity, "value", severity)).lower(),
-        rule=str(getattr(item, "rule", "")),
-        file=str(getattr(item, "file", "") or ""),
-        message=str(getattr(item, "message", item)),
-    )

@@ -9,9 +9,8 @@ from html import unescape
 
 from sender.compose import Composed
 from sender.mime import to_bytes
+from sendertools.check import CLIP_BYTES as GMAIL_CLIP_BYTES
 
-# Gmail clips a message whose encoded source exceeds about 102 KB.
-GMAIL_CLIP_BYTES = 102 * 1024
 _HREF = re.compile(r"""\bhref\s*=\s*["']([^"']+)["']""", re.I)
 
 

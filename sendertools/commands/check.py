@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sendertools.commands import add_templates_option
 
 if TYPE_CHECKING:
-    from sendertools.checks import Finding
+    from sendertools.check import Finding
 
 SKIPPED = "spam score: not checked (--no-spam-score)"
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run every rule; print a table (or JSON); 1 if any error was found."""
-    from sendertools.checks import check_all, has_errors
+    from sendertools.check import check_all, has_errors
     from sendertools.spamscore import SpamBatch
 
     spam = None if args.no_spam_score else SpamBatch()

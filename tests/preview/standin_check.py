@@ -1,38 +1,36 @@
-"""A stand-in for ``sendertools.checks`` with the same signature, imported by the preview's render
-workers (``Settings.check_module``), so the tests pin the preview's side of the contract
-whether or not the real check is installed.
+"""A check that waits: ``check_email`` with the real check's signature and findings, imported
+by the render workers in place of ``sendertools.check`` (``Settings.check_module``), for the
+tests that hold a check mid-run.
 
-Warns about German emails; reports an error when the sample's code is 000000. When
-``PREVIEW_TEST_CHECK_GATE`` names a file, every check waits (bounded) until that file exists.
+Every check waits (bounded) until the file ``PREVIEW_TEST_CHECK_GATE`` names exists, then
+returns what the real check returns.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from sender.event import EmailKind
+from sendertools import check
+from sendertools.check import Finding, Untranslated
+from sendertools.samples import Workbench
 
 GATE = "PREVIEW_TEST_CHECK_GATE"
 
 
-@dataclass(frozen=True)
-class _Finding:
-    severity: str
-    rule: str
-    file: str
-    message: str
-
-
-def check_email(workbench, kind, locale, sample):
+def check_email(
+    workbench: Workbench,
+    kind: EmailKind,
+    locale: str,
+    sample: str,
+    *,
+    untranslated: Untranslated | None = None,
+) -> list[Finding]:
     gate = os.environ.get(GATE)
     if gate:
         deadline = time.monotonic() + 20
         while not Path(gate).exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-    found = []
-    if locale == "de":
-        found.append(_Finding("warning", "subject_length", f"{kind.value}/subject.txt", "long"))
-    if workbench.sample(kind, sample).data.get("code") == "000000":
-        found.append(_Finding("error", "code_missing", f"{kind.value}/body.txt", "zero code"))
-    return found
+    return check.check_email(workbench, kind, locale, sample, untranslated=untranslated)
