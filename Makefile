@@ -16,7 +16,7 @@ LAMBDA_PYTHON ?= 3.13
 BOTODATA := sender/data/botocore.json
 SKELETONS := sender/data/skeletons/.built
 TEMPLATE_FILES := $(shell find templates -type f -not -name '*.mo' 2>/dev/null)
-RENDER_CODE := $(wildcard sender/render.py sender/templating.py sender/skeletons.py sender/model.py sender/i18n.py sender/brand.py)
+RENDER_CODE := $(wildcard sender/render.py sender/values.py sender/templating.py sender/skeletons.py sender/model.py sender/i18n.py sender/brand.py sendertools/prebuild.py sendertools/samples.py)
 
 setup: $(STAMP) $(COMPILED) $(BOTODATA) $(SKELETONS)
 
@@ -34,13 +34,13 @@ compile: $(COMPILED)
 
 # botocore's endpoints and models trimmed to the sender's operations (faster clients); a build
 # product like the catalogs, remade whenever the installed packages change.
-$(BOTODATA): $(STAMP) sender/botosession.py
-	$(BIN)/python -m sender.botosession $@
+$(BOTODATA): $(STAMP) sender/botosession.py sendertools/prebuild.py
+	$(BIN)/python -m sendertools.prebuild botocore $@
 
-# Every sample's email shape rendered ahead of time in every locale (sender/skeletons.py), so
+# Every sample's email shape rendered ahead of time in every locale (sendertools/prebuild.py), so
 # a cold start needs neither Jinja2 nor MJML; remade when templates, catalogs or packages change.
 $(SKELETONS): $(STAMP) $(COMPILED) $(TEMPLATE_FILES) $(RENDER_CODE)
-	$(BIN)/python -m sender.skeletons $(@D)
+	$(BIN)/python -m sendertools.prebuild skeletons $(@D)
 	touch $@
 
 # Extract every string from the templates, merge it into each catalog, compile.

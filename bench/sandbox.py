@@ -7,15 +7,14 @@ The sandboxed environments come from the project's own code: ``Renderer.environm
 ``sender.templating.environment`` (same loader, autoescape, undefined class, extensions,
 options, globals, catalog installed the same way) while that module's ``jinja2.Environment``
 is ``SandboxedEnvironment`` or ``ImmutableSandboxedEnvironment``; the result is compared with
-the plain environment attribute by attribute. Each variant gets a bytecode cache of its own: a
-sandboxed environment compiles templates differently (calls go through ``environment.call``),
-so it must never load code a plain one compiled (the project shares one cache across locales).
+the plain environment attribute by attribute. No environment has a bytecode cache, so a
+sandboxed one (its calls go through ``environment.call``) never loads code a plain one compiled.
 
 Figures, CPU time of this one process (other jobs on the machine move it less than wall time),
 the variants interleaved repetition by repetition, ratios paired within a repetition:
 
-- ``compile``: every template file compiled from source in a fresh environment (no bytecode
-  cache), the cost a cold process pays before its first skeleton;
+- ``compile``: every template file compiled from source in a fresh environment, the cost a
+  cold process pays before its first skeleton;
 - ``render``: ``Renderer.render`` with its skeleton cache emptied first, so Jinja, MJML, CSS
   inlining and the token checks all run (what an email of a new shape costs), and the part of it
   spent in Jinja; ms per email, the median over repetitions of each repetition's mean;
@@ -137,7 +136,6 @@ class Bench:
 
     def _renderer(self, cls: type[jinja2.Environment] | None) -> Renderer:
         renderer = Renderer(self.templates_dir, self.wb.catalogs)
-        bytecode = templating._SharedBytecode()
         for locale in self.wb.catalogs.locales:
             if cls is None:
                 renderer.environment(locale)  # the project's own environment
@@ -145,7 +143,6 @@ class Bench:
             with environment_class(cls):
                 env = renderer.environment(locale)
             assert type(env) is cls, f"expected a {cls.__name__}, got {type(env).__name__}"
-            env.bytecode_cache = bytecode
             same_as(env, self.renderers["plain"].environment(locale))
         return renderer
 

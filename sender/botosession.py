@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -47,8 +46,8 @@ EVENT_NAMES: Final[Mapping[str, str]] = {
     "sesv2": "sesv2",
 }
 TRIMMED: Final = Path(__file__).parent / "data" / "botocore.json"
-_ENDPOINTS: Final = "endpoints"
-_MODEL: Final = "service-2"
+ENDPOINTS: Final = "endpoints"
+MODEL: Final = "service-2"
 
 
 class ServiceLoader(Loader):
@@ -78,18 +77,18 @@ class ServiceLoader(Loader):
         return found
 
     def load_data_with_path(self, name: str) -> tuple[Any, str]:
-        if name == _ENDPOINTS:
+        if name == ENDPOINTS:
             trimmed = self.trimmed()
             if trimmed is not None:
                 # The path botocore would report: the data is its own, only filtered.
-                return trimmed["endpoints"], os.path.join(self.BUILTIN_DATA_PATH, _ENDPOINTS)
+                return trimmed["endpoints"], os.path.join(self.BUILTIN_DATA_PATH, ENDPOINTS)
         found: tuple[Any, str] = super().load_data_with_path(name)
         return found
 
     def load_service_model(
         self, service_name: str, type_name: str, api_version: str | None = None
     ) -> Any:
-        if type_name == _MODEL:
+        if type_name == MODEL:
             trimmed = self.trimmed()
             model = trimmed["models"].get(service_name) if trimmed is not None else None
             if model is not None and api_version in (None, model["metadata"]["apiVersion"]):
@@ -110,7 +109,7 @@ class ServiceLoader(Loader):
         for path in self.search_paths:
             if path == self.BUILTIN_DATA_PATH:
                 continue
-            if self.file_loader.exists(os.path.join(path, _ENDPOINTS)):
+            if self.file_loader.exists(os.path.join(path, ENDPOINTS)):
                 return None
             if any(os.path.isdir(os.path.join(path, s)) for s in self._operations):
                 return None
@@ -167,71 +166,3 @@ def _service_of(event_name: str) -> str | None:
     parts = event_name.split(".")
     index = 2 if parts[0] == "docs" else 1
     return parts[index] if len(parts) > index else None
-
-
-def trim_endpoints(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:
-    """``endpoints.json`` with every partition's services filtered to ``prefixes``."""
-    return {
-        **endpoints,
-        "partitions": [
-            {
-                **partition,
-                "services": {
-                    k: v for k, v in partition.get("services", {}).items() if k in prefixes
-                },
-            }
-            for partition in endpoints["partitions"]
-        ],
-    }
-
-
-def trim_model(model: dict[str, Any], operations: tuple[str, ...]) -> dict[str, Any]:
-    """A service model with only ``operations`` and the shapes they reach."""
-    kept = {name: model["operations"][name] for name in operations}
-    shapes: dict[str, Any] = {}
-    pending = [
-        ref["shape"]
-        for op in kept.values()
-        for ref in (op.get("input"), op.get("output"), *op.get("errors", ()))
-        if ref
-    ]
-    while pending:
-        name = pending.pop()
-        if name in shapes:
-            continue
-        shape = model["shapes"][name]
-        shapes[name] = shape
-        refs = [*shape.get("members", {}).values()]
-        refs += [shape[k] for k in ("member", "key", "value") if k in shape]
-        pending.extend(ref["shape"] for ref in refs)
-    return {**model, "operations": kept, "shapes": shapes}
-
-
-def write_trimmed(
-    data_dir: Path,
-    version: str,
-    out: Path,
-    operations: Mapping[str, tuple[str, ...]] = OPERATIONS,
-) -> None:
-    """Write the trimmed copy of botocore ``version``'s ``data_dir`` to ``out``."""
-    loader = Loader(extra_search_paths=[str(data_dir)], include_default_search_paths=False)
-    prefixes = set(operations)
-    models = {}
-    for service, names in operations.items():
-        model = loader.load_service_model(service, _MODEL)
-        prefixes.add(model["metadata"]["endpointPrefix"])
-        models[service] = trim_model(model, tuple(names))
-    document = {
-        "botocore": version,
-        "operations": {k: list(v) for k, v in operations.items()},
-        "endpoints": trim_endpoints(loader.load_data(_ENDPOINTS), prefixes),
-        "models": models,
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    # make setup: the trimmed copy for the installed botocore.
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else TRIMMED
-    write_trimmed(Path(botocore.__file__).parent / "data", botocore.__version__, target)

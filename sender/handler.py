@@ -9,7 +9,6 @@ configuration and call ``handle``.
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -20,11 +19,6 @@ from sender.event import Trigger, parse_event
 from sender.mime import to_bytes
 from sender.observability import count, logger
 from sender.redact import mask_address
-
-# Everything imported so far (~50,000 objects) lives as long as the process: move it out of
-# the collector's reach. Otherwise a full collection walks all of it, and the first one falls
-# due while the app is being built (~20 ms of a cold start), then again every so often.
-gc.freeze()
 
 _app: App | None = None
 

@@ -36,14 +36,13 @@ from markupsafe import escape
 from sender.errors import RenderError
 from sender.event import EmailKind
 from sender.i18n import Catalogs, LocaleInfo
+from sender.skeletons import TOKEN, Filler, Skeleton, SkeletonStore
 from sender.values import CLOSE, OPEN, Token, Transformed, Value, as_text, html_escaped, unmarked
 
 if TYPE_CHECKING:
     import gettext
 
     import jinja2
-
-    from sender.skeletons import SkeletonStore
 
 PARTS = ("subject.txt", "preheader.txt", "body.mjml", "body.txt")
 
@@ -52,9 +51,8 @@ PARTS = ("subject.txt", "preheader.txt", "body.mjml", "body.txt")
 LITERAL_FIELDS = frozenset({"kind", "lang", "dir", "brand", "colors", "alert.action"})
 # ASCII letters and digits only: Jinja, MRML and css-inline pass it through untouched. Mixed
 # case, so that a case-changing filter applied to the markup of a value cannot keep it whole.
-_TOKEN = re.compile(r"@@v(\d+)Z@@")
+_TOKEN = TOKEN
 _MARKED = re.compile(f"{OPEN}(.*?){CLOSE}", re.S)
-_FINGERPRINTS_KEPT = 64
 # Where a token is not text content: a comment (Outlook's conditional ones included), an
 # element whose content is raw text, or a tag with its attributes (quoted values may hold '>').
 _NOT_TEXT = re.compile(
@@ -83,52 +81,6 @@ class RenderedEmail(NamedTuple):
         return f"RenderedEmail(kind={self.kind.value!r}, locale={self.locale!r})"
 
 
-class Filler(NamedTuple):
-    """A rendered part split at its tokens: literal, index, literal, index, ..., literal."""
-
-    pieces: tuple[str, ...]
-    slots: tuple[int, ...]
-
-    @classmethod
-    def of(cls, rendered: str) -> Filler:
-        split = _TOKEN.split(rendered)
-        return cls(tuple(split[0::2]), tuple(int(i) for i in split[1::2]))
-
-    def fill(self, values: list[str]) -> str:
-        out = [self.pieces[0]]
-        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
-            out.append(values[slot])
-            out.append(piece)
-        return "".join(out)
-
-
-class Skeleton(NamedTuple):
-    """The four parts of one shape of an email, with tokens where per-recipient values go."""
-
-    subject: Filler
-    preheader: Filler
-    html: Filler
-    text: Filler
-
-    def to_json(self) -> dict[str, list[Any]]:
-        """A JSON-ready form, for the prebuilt store."""
-        parts = {"subject": self.subject, "preheader": self.preheader}
-        parts |= {"html": self.html, "text": self.text}
-        return {name: [list(f.pieces), list(f.slots)] for name, f in parts.items()}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Skeleton:
-        """The inverse of ``to_json``; ``KeyError``/``TypeError``/``ValueError`` if damaged."""
-        fillers = []
-        for name in ("subject", "preheader", "html", "text"):
-            pieces, slots = data[name]
-            filler = Filler(tuple(map(str, pieces)), tuple(map(int, slots)))
-            if len(filler.pieces) != len(filler.slots) + 1:
-                raise ValueError(f"skeleton part {name!r} has mismatched pieces and slots")
-            fillers.append(filler)
-        return cls(*fillers)
-
-
 class Renderer:
     """Templates of one templates folder, rendered once per shape; build once per process."""
 
@@ -142,7 +94,6 @@ class Renderer:
         self._skeletons: dict[tuple[Any, ...], Skeleton] = {}
         # Shapes whose templates compute with a value: always rendered in full.
         self._full: set[tuple[Any, ...]] = set()
-        self._fingerprints: dict[int, tuple[Any, str]] = {}
 
     def environment(self, locale: str) -> jinja2.Environment:
         """The Jinja environment of a locale, with its catalog installed (cached)."""
@@ -235,19 +186,12 @@ class Renderer:
 
         return render_template(self.environment(locale.code), self.templates_dir, name, model)
 
-    def _fingerprint(self, value: Any) -> str:
+    @staticmethod
+    def _fingerprint(value: Any) -> str:
         """A digest of a literal mapping's content: equal brands share skeletons, also across
         processes (a stored skeleton is keyed by it)."""
-        known = self._fingerprints.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
         canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, default=_plain)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()[:24]
-        if len(self._fingerprints) >= _FINGERPRINTS_KEPT:
-            self._fingerprints.clear()
-        # The value is kept with its digest, so its id cannot be reused by another object.
-        self._fingerprints[id(value)] = (value, digest)
-        return digest
+        return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
 def isolate_values(html: str) -> str:

@@ -14,9 +14,7 @@ this kind in this locale. (So a template must not include files from another kin
 shared parts go in ``layout/`` or another folder of their own.) A file whose stamp differs
 from the templates in use, or that cannot be read, is ignored: a stale store costs time,
 never a wrong email. ``tests/test_skeletons.py`` checks that the store gives exactly what
-rendering gives.
-
-    python -m sender.skeletons OUT_DIR [--templates DIR]
+rendering gives. The store is built by ``sendertools.prebuild``.
 """
 
 from __future__ import annotations
@@ -25,12 +23,12 @@ import hashlib
 import json
 import logging
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind
-from sender.render import Skeleton
 
 FORMAT: Final = 2
 DEFAULT_DIR: Final = Path(__file__).parent / "data" / "skeletons"
@@ -39,6 +37,54 @@ _NOT_SHIPPED: Final = frozenset({"samples", "__pycache__"})
 _NOT_SHIPPED_SUFFIXES: Final = (".pot",)
 
 _log = logging.getLogger(__name__)
+# Where a per-recipient value goes in a rendered part (see sender.render).
+TOKEN = re.compile(r"@@v(\d+)Z@@")
+
+
+class Filler(NamedTuple):
+    """A rendered part split at its tokens: literal, index, literal, index, ..., literal."""
+
+    pieces: tuple[str, ...]
+    slots: tuple[int, ...]
+
+    @classmethod
+    def of(cls, rendered: str) -> Filler:
+        split = TOKEN.split(rendered)
+        return cls(tuple(split[0::2]), tuple(int(i) for i in split[1::2]))
+
+    def fill(self, values: list[str]) -> str:
+        out = [self.pieces[0]]
+        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
+            out.append(values[slot])
+            out.append(piece)
+        return "".join(out)
+
+
+class Skeleton(NamedTuple):
+    """The four parts of one shape of an email, with tokens where per-recipient values go."""
+
+    subject: Filler
+    preheader: Filler
+    html: Filler
+    text: Filler
+
+    def to_json(self) -> dict[str, list[Any]]:
+        """A JSON-ready form, for the prebuilt store."""
+        parts = {"subject": self.subject, "preheader": self.preheader}
+        parts |= {"html": self.html, "text": self.text}
+        return {name: [list(f.pieces), list(f.slots)] for name, f in parts.items()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Skeleton:
+        """The inverse of ``to_json``; ``KeyError``/``TypeError``/``ValueError`` if damaged."""
+        fillers = []
+        for name in ("subject", "preheader", "html", "text"):
+            pieces, slots = data[name]
+            filler = Filler(tuple(map(str, pieces)), tuple(map(int, slots)))
+            if len(filler.pieces) != len(filler.slots) + 1:
+                raise ValueError(f"skeleton part {name!r} has mismatched pieces and slots")
+            fillers.append(filler)
+        return cls(*fillers)
 
 
 def templates_stamp(
@@ -124,46 +170,3 @@ class SkeletonStore:
             return {}
         skeletons = data.get("skeletons")
         return skeletons if isinstance(skeletons, dict) else {}
-
-
-def build(templates_dir: Path, out: Path) -> int:
-    """Render every sample in every locale and write the skeletons; returns how many."""
-    # Imported here: the Lambda only ever reads a store.
-    from sendertools.samples import Workbench
-
-    bench = Workbench(templates_dir)
-    for samples in bench.samples.values():
-        for sample in samples.values():
-            for locale in bench.catalogs.locales:
-                bench.compose(sample, locale)
-    grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind, locale, key, skeleton in bench.renderer.rendered_shapes():
-        grouped.setdefault((kind, locale), {})[key] = skeleton.to_json()
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.json"):
-        old.unlink()
-    digests: dict[str, bytes] = {}
-    for (kind, locale), skeletons in sorted(grouped.items()):
-        stamp = templates_stamp(templates_dir, kind, locale, seen=digests)
-        body = {"format": FORMAT, "stamp": stamp, "skeletons": dict(sorted(skeletons.items()))}
-        path = store_file(out, kind, locale)
-        partial = path.with_suffix(".json.partial")
-        partial.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, path)
-    return sum(len(s) for s in grouped.values())
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse  # the Lambda imports this module, never runs it
-
-    parser = argparse.ArgumentParser(description="Prebuild the renderer's skeletons.")
-    parser.add_argument("out", type=Path, nargs="?", default=DEFAULT_DIR)
-    parser.add_argument("--templates", type=Path, default=None)
-    args = parser.parse_args(argv)
-    count = build(args.templates or DEFAULT_TEMPLATES_DIR, args.out)
-    print(f"{count} skeletons written to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

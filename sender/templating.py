@@ -114,30 +114,9 @@ def mjml_to_html(source: str, *, where: str = "MJML") -> str:
         raise RenderError(f"{where}: CSS inlining failed: {err}", reason="css_error") from err
 
 
-class _SharedBytecode(jinja2.BytecodeCache):
-    """Compiled templates shared by every locale's environment in the process: a template is
-    compiled once, not once per locale. Keys include the source's checksum, so an edited
-    template is compiled again."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_BYTECODE = _SharedBytecode()
-
-
 def environment(templates_dir: Path, translations: gettext.NullTranslations) -> jinja2.Environment:
     """A strict, autoescaping environment with a locale's catalog installed."""
     env = jinja2.Environment(
-        bytecode_cache=_BYTECODE,
         loader=_Loader(str(templates_dir)),
         autoescape=_autoescape,  # noqa: S701 - on for .mjml/.html, off for text parts
         undefined=jinja2.StrictUndefined,

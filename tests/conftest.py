@@ -3,8 +3,10 @@ Cognito's, and the sent messages parsed back from their bytes."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,6 +86,12 @@ def parts(msg: EmailMessage) -> tuple[str, str]:
     body = msg.get_body(preferencelist=("html",))
     assert text is not None and body is not None, "both alternatives must be present"
     return str(text.get_content()), str(body.get_content())
+
+
+def shown(html_part: str) -> str:
+    """The HTML part's characters as a reader sees them run together: tags dropped, entities
+    decoded (a code shown in groups of separate elements reads whole)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", html_part))
 
 
 @pytest.fixture(autouse=True)

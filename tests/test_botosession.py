@@ -23,8 +23,8 @@ from sender.botosession import (
     SERVICES,
     ServiceLoader,
     new_session,
-    write_trimmed,
 )
+from sendertools.prebuild import write_trimmed
 
 DATA = Path(botocore.__file__).parent / "data"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1")

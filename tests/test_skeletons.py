@@ -18,8 +18,9 @@ from sender.config import DEFAULT_TEMPLATES_DIR
 from sender.event import EmailKind, Trigger
 from sender.i18n import LocaleInfo
 from sender.model import build_model
-from sender.render import RenderedEmail, Renderer, Skeleton
-from sender.skeletons import SkeletonStore, stamped_files
+from sender.render import RenderedEmail, Renderer
+from sender.skeletons import Skeleton, SkeletonStore, stamped_files
+from sendertools.prebuild import build_skeletons
 from sendertools.samples import FALLBACK_RECIPIENT, Sample, Workbench
 from tests.conftest import LocalAws, python_report
 
@@ -56,7 +57,7 @@ def render(renderer: Renderer, wb: Workbench, sample: Sample, locale: str) -> Re
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("skeletons")
-    assert skeletons.build(DEFAULT_TEMPLATES_DIR, out) > len(EmailKind) * len(WB.catalogs.locales)
+    assert build_skeletons(DEFAULT_TEMPLATES_DIR, out) > len(EmailKind) * len(WB.catalogs.locales)
     return out
 
 
@@ -103,7 +104,7 @@ def test_a_store_made_from_other_templates_is_ignored_for_what_changed(
     templates_copy: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "store"
-    skeletons.build(templates_copy, out)
+    build_skeletons(templates_copy, out)
     subject = templates_copy / "confirm_signup" / "subject.txt"
     subject.write_text(subject.read_text(encoding="utf-8").strip() + " (edited)\n")
     wb = Workbench(templates_copy)

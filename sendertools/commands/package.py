@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from sender import skeletons
-from sender.botosession import write_trimmed
+import sendertools
 from sender.i18n import SOURCE_LOCALE
 from sendertools.commands import failed
+from sendertools.prebuild import build_skeletons, write_trimmed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = Path("build/lambda.zip")
@@ -55,11 +55,14 @@ RENDERING_DISTRIBUTIONS = ("jinja2", "markupsafe", "mjml-python", "css-inline")
 _VERSION = re.compile(r"^3\.\d{1,2}$")
 _BOTOCORE_VERSION = re.compile(r"""^__version__ = ['"]([^'"]+)['"]""", re.M)
 _LOCK_DEPENDENCIES = "# dependencies: "
-# Run by the target interpreter inside the staged bundle (-S -E: nothing but stdlib and bundle).
+# Run by the target interpreter inside the staged bundle (-S -E: nothing but stdlib and bundle),
+# with the tools package found after the bundle (it renders the samples; it is not shipped).
 _RENDER_SKELETONS = (
-    "import sys; from pathlib import Path; from sender import skeletons; "
-    "skeletons.build(Path(sys.argv[1]), Path(sys.argv[2]))"
+    "import sys; from pathlib import Path; sys.path.append(sys.argv[3]); "
+    "from sendertools.prebuild import build_skeletons; "
+    "build_skeletons(Path(sys.argv[1]), Path(sys.argv[2]))"
 )
+_TOOLS_ROOT = str(Path(sendertools.__file__).resolve().parent.parent)
 
 
 class PackageError(Exception):
@@ -435,7 +438,7 @@ def trim_botocore_data(stage: Path) -> None:
 
 
 def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = None) -> None:
-    """The renderer's prebuilt skeletons (``sender.skeletons``). Rendered by ``interpreter``
+    """The renderer's prebuilt skeletons (``sendertools.prebuild``). Rendered by ``interpreter``
     (of the target version) with the bundle's own Jinja2, MJML and css-inline, the very
     libraries the Lambda would render with; without one, by this machine's, and only when the
     bundle has the very same versions, since the Lambda would otherwise render a shape
@@ -446,7 +449,7 @@ def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = No
     if interpreter is not None:
         # -B: a timestamp .pyc written here would stop compileall making its unchecked-hash one.
         command = [str(interpreter), "-S", "-E", "-B", "-c", _RENDER_SKELETONS]
-        command += [str(root / "templates"), str(target)]
+        command += [str(root / "templates"), str(target), _TOOLS_ROOT]
         result = subprocess.run(command, cwd=stage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()[-2000:]
@@ -464,7 +467,7 @@ def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = No
         )
         print(f"cognito-sender package: no prebuilt skeletons ({listed})", file=sys.stderr)
         return
-    skeletons.build(root / "templates", target)
+    build_skeletons(root / "templates", target)
 
 
 def _bundled_version(stage: Path, distribution: str) -> str | None:
