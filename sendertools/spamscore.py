@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sendertools.check import Finding
+    from sendertools.check.finding import Finding
 
 # SpamAssassin's own default is 5.0, with network tests, Bayes and the sender's reputation
 # adding points a local run cannot see; a transactional email should score near zero on
@@ -248,7 +248,7 @@ class SpamBatch:
     def findings(self) -> list[Finding]:
         """One error per email at or over ``THRESHOLD``; one warning when SpamAssassin is not
         installed; one error when it failed."""
-        from sendertools.check import Finding
+        from sendertools.check.finding import Finding
 
         self.score()
         if not self.installed:

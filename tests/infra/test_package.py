@@ -314,6 +314,8 @@ def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
     assert "templates/locales/de/LC_MESSAGES/messages.mo" in names
     assert any(n.startswith("templates/confirm_signup/") for n in names)
     assert not any("/samples/" in n or n.endswith(".pot") for n in names)
+    # The Lambda alone: neither the tools nor the preview ship.
+    assert not tops & {"sendertools", "preview", "tests", "bench"}, sorted(tops)
     assert not tops & {"moto", "preview", "tests", "pytest", "bin", "starlette"}
     # Babel's CLDR data only for the shipped locales (the alerts' dates) and root.
     cldr = {n.rsplit("/", 1)[1] for n in names if n.startswith("babel/locale-data/")}

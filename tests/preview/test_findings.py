@@ -73,7 +73,7 @@ def test_without_the_check_there_are_no_badges(settings):
         page = client.get("/").text
         assert 'class="badge' not in page and "check: unavailable" in page
         assert 'id="checking"' not in page
-        assert "is not installed" in client.get("/email/reset_password").text
+        assert "check (sendertools.check) is off" in client.get("/email/reset_password").text
 
 
 def test_the_index_says_it_is_checking_and_subscribes_to_the_result(
