@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore.config import Config as BotoConfig
 
 from sender.botosession import new_session
-from sender.brand import load_brand
+from sender.brand import Brands, load_brands
 from sender.codes import CodeDecryptor
 from sender.compose import Composer
 from sender.config import Config
@@ -34,7 +35,9 @@ class App(NamedTuple):
 
     config: Config
     catalogs: Catalogs
-    composer: Composer
+    brands: Brands
+    composers: Mapping[str, Composer]
+    """One per brand, by name: its templates' model, its From address."""
     decryptor: CodeDecryptor
     recipients: RecipientResolver
     ses: SesSender
@@ -60,6 +63,7 @@ def build_app(config: Config, *, session: Any = None) -> App:
             session.create_client("cognito-idp", config=BOTO_CONFIG),
         )
 
+    brands = load_brands(config.templates_dir)
     renderer = Renderer(
         config.templates_dir,
         catalogs,
@@ -68,7 +72,11 @@ def build_app(config: Config, *, session: Any = None) -> App:
     return App(
         config=config,
         catalogs=catalogs,
-        composer=Composer(load_brand(config.templates_dir), renderer, config.email_from),
+        brands=brands,
+        composers={
+            name: Composer(brand, renderer, brand.email_from or config.email_from)
+            for name, brand in brands.all().items()
+        },
         decryptor=CodeDecryptor(config.kms_key_arn, botocore_session=session),
         recipients=RecipientResolver(connect=cognito),
         ses=SesSender(

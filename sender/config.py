@@ -17,7 +17,7 @@ from sender.errors import ConfigError
 # matches the data key's provider info when given exactly this form.
 _KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
-_CONFIG_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CONFIG_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -71,18 +71,28 @@ def _key_arn(value: str) -> str:
 
 
 def _email_from(value: str) -> str:
-    value = value.strip()
-    if not value:
+    if not value.strip():
         raise ConfigError("EMAIL_FROM is required, e.g. 'Example <no-reply@example.com>'")
+    try:
+        return sender_address(value)
+    except ValueError as err:
+        raise ConfigError(f"EMAIL_FROM={err}") from err
+
+
+def sender_address(value: object) -> str:
+    """A From address (``Name <addr>`` or ``addr``), stripped; ``ValueError`` says why not."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an email address (not a string)")
+    value = value.strip()
     if "\r" in value or "\n" in value:
-        raise ConfigError("EMAIL_FROM must be a single line")
+        raise ValueError(f"{value!r} must be a single line")
     name, addr = parseaddr(value)
     try:
         Address(display_name=name, addr_spec=addr)
     except (ValueError, IndexError) as err:
-        raise ConfigError(f"EMAIL_FROM={value!r} is not an email address: {err}") from err
+        raise ValueError(f"{value!r} is not an email address: {err}") from err
     if "@" not in addr:
-        raise ConfigError(f"EMAIL_FROM={value!r} is not an email address (no '@')")
+        raise ValueError(f"{value!r} is not an email address (no '@')")
     return value
 
 
@@ -90,7 +100,7 @@ def _configuration_set(value: str) -> str | None:
     value = value.strip()
     if not value:
         return None
-    if not _CONFIG_SET.match(value):
+    if not CONFIG_SET.match(value):
         raise ConfigError(
             f"SES_CONFIGURATION_SET={value!r} is not a configuration set name "
             "(letters, digits, '_' and '-', at most 64)"

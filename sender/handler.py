@@ -44,6 +44,7 @@ class Outcome(NamedTuple):
     trigger: str
     template: str
     locale: str
+    brand: str
 
 
 # Every log line carries the request id and cold start, and no key outlives its invocation.
@@ -73,31 +74,45 @@ def handle(app: App, event: Any) -> Outcome:
             "trigger": outcome.trigger,
             "template": outcome.template,
             "locale": outcome.locale,
+            "brand": outcome.brand,
         },
     )
-    count("EmailsSent", function=app.config.function_name, trigger=outcome.trigger)
+    count(
+        "EmailsSent",
+        function=app.config.function_name,
+        trigger=outcome.trigger,
+        brand=outcome.brand,
+    )
     return outcome
 
 
 def send(app: App, raw_event: Any) -> Outcome:
-    """The pipeline: parse, decrypt, address, render, build MIME, send."""
+    """The pipeline: parse, decrypt, address, choose the brand, render, build MIME, send."""
     event = parse_event(raw_event)
     secret = app.decryptor.decrypt(event)
     recipient = app.recipients.resolve(event)
     locale = app.catalogs.resolve(
         event.client_metadata, event.user_attributes, app.config.default_locale
     )
-    composed = app.composer.compose(
+    brand = app.brands.select(event.client_id, event.user_pool_id)
+    composer = app.composers[brand.name]
+    composed = composer.compose(
         event, secret, recipient=recipient, locale=locale, now=datetime.now(UTC)
     )
     message_id = app.ses.send(
         to_bytes(composed.message),
-        sender=app.config.email_from,
+        sender=composer.sender,
         recipient=recipient,
-        tags={"trigger": event.trigger.short, "template": event.kind.value, "locale": locale.code},
+        tags={
+            "trigger": event.trigger.short,
+            "template": event.kind.value,
+            "locale": locale.code,
+            "brand": brand.name,
+        },
+        configuration_set=brand.configuration_set,
     )
     logger.debug("sent to", extra={"recipient": mask_address(recipient)})
-    return Outcome(message_id, event.trigger.short, event.kind.value, locale.code)
+    return Outcome(message_id, event.trigger.short, event.kind.value, locale.code, brand.name)
 
 
 def _fail(err: Exception, event: Any, *, function: str) -> None:

@@ -58,7 +58,15 @@ class SesSender:
         self._client = client
         self._configuration_set = configuration_set
 
-    def send(self, raw: bytes, *, sender: str, recipient: str, tags: Mapping[str, str]) -> str:
+    def send(
+        self,
+        raw: bytes,
+        *,
+        sender: str,
+        recipient: str,
+        tags: Mapping[str, str],
+        configuration_set: str | None = None,
+    ) -> str:
         """Send once; return the SES MessageId or raise ``SendError``."""
         kwargs: dict[str, Any] = {
             "FromEmailAddress": sender,
@@ -66,8 +74,9 @@ class SesSender:
             "Content": {"Raw": {"Data": raw}},
             "EmailTags": [{"Name": tag(k), "Value": tag(v)} for k, v in tags.items()],
         }
-        if self._configuration_set:
-            kwargs["ConfigurationSetName"] = self._configuration_set
+        configuration_set = configuration_set or self._configuration_set
+        if configuration_set:
+            kwargs["ConfigurationSetName"] = configuration_set
         try:
             response = self._client.send_email(**kwargs)
         except ClientError as err:

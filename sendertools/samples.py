@@ -5,7 +5,10 @@ the email, with the code in plain text::
 
     {"description": "...", "trigger": "CustomEmailSender_SignUp", "userName": "...",
      "code": "482913", "userAttributes": {"email": "...", "given_name": "Ada"},
-     "clientMetadata": null}
+     "clientMetadata": null, "clientId": "..."}
+
+``clientId`` (optional) is the app client the event comes from: it chooses the sample's brand
+as it would in the Lambda (``[brand_by_client]`` in brand.toml).
 
 The preview, the check, the snapshots and ``cognito-sender render`` all render samples through
 ``Workbench.compose``, which runs the Lambda's own ``compose``.
@@ -21,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sender.brand import Brand, load_brand
+from sender.brand import BASE, Brand, Brands, load_brands
 from sender.codes import Secret
 from sender.compose import Composed, Composer
 from sender.errors import ConfigError, EventError
@@ -81,6 +84,7 @@ def sample_event(data: Mapping[str, Any]) -> SenderEvent:
         "userPoolId": SAMPLE_POOL_ID,
         "userName": data.get("userName", "37877a9f-a4d4-4ae9-b20c-f59890e04411"),
         "region": "eu-west-1",
+        "callerContext": {"clientId": data.get("clientId")},
         "request": {
             "code": None if ato else "sample-code",
             "userAttributes": data.get("userAttributes", {}),
@@ -127,20 +131,44 @@ class Workbench:
     def __init__(self, templates_dir: Path, *, sender: str = SAMPLE_SENDER) -> None:
         self.templates_dir = templates_dir
         self.catalogs = Catalogs(templates_dir)
-        self.composer = Composer(
-            load_brand(templates_dir), Renderer(templates_dir, self.catalogs), sender
-        )
+        self.branding: Brands = load_brands(templates_dir)
+        renderer = Renderer(templates_dir, self.catalogs)
+        self.composers = {
+            name: Composer(brand, renderer, brand.email_from or sender)
+            for name, brand in self.branding.all().items()
+        }
         self.samples = load_samples(templates_dir)
 
     @property
+    def brands(self) -> tuple[str, ...]:
+        """Every brand's name, the base brand's first."""
+        return tuple(self.composers)
+
+    @property
     def brand(self) -> Brand:
-        """The templates folder's brand."""
-        return self.composer.brand
+        """The base brand."""
+        return self.branding.base
+
+    @property
+    def composer(self) -> Composer:
+        """The base brand's composer."""
+        return self.composers[BASE]
 
     @property
     def renderer(self) -> Renderer:
         """The renderer every sample goes through."""
         return self.composer.renderer
+
+    def brand_of(self, sample: Sample) -> str:
+        """The brand the Lambda would choose for the sample's event."""
+        event = sample.event()
+        return self.branding.select(event.client_id, event.user_pool_id).name
+
+    def brand_named(self, name: str) -> Brand:
+        """A brand by name; ``KeyError`` names what exists."""
+        if name not in self.composers:
+            raise KeyError(f"no brand {name!r}; have {list(self.composers)}")
+        return self.composers[name].brand
 
     def sample(self, kind: EmailKind, name: str) -> Sample:
         """A sample by kind and name; ``KeyError`` names what exists."""
@@ -149,14 +177,19 @@ class Workbench:
             raise KeyError(f"no sample {name!r} for {kind.value}; have {sorted(by_name)}")
         return by_name[name]
 
-    def compose(self, sample: Sample, locale: str, *, sender: str | None = None) -> Composed:
-        """Render a sample in a locale through the Lambda's own pipeline (``sender`` overrides
-        the workbench's From address)."""
+    def compose(
+        self, sample: Sample, locale: str, *, brand: str | None = None, sender: str | None = None
+    ) -> Composed:
+        """Render a sample in a locale through the Lambda's own pipeline, in the brand the
+        Lambda would choose for it or in ``brand`` (``sender`` overrides the From address)."""
         matched = self.catalogs.match(locale)
         if matched is None:
             raise KeyError(f"no locale {locale!r}; have {list(self.catalogs.locales)}")
         event = sample.event()
-        composer = self.composer if sender is None else self.composer._replace(sender=sender)
+        name = brand or self.branding.select(event.client_id, event.user_pool_id).name
+        self.brand_named(name)
+        composer = self.composers[name]
+        composer = composer if sender is None else composer._replace(sender=sender)
         return composer.compose(
             event,
             sample.secret(),

@@ -1,4 +1,5 @@
-"""Every kind × locale × sample, as reviewable snapshot files (one file per email).
+"""Every brand × kind × locale × sample, as reviewable snapshot files (one file per email; the
+base brand's carry no brand in their name).
 
 Update with ``make snapshots``, then read the diff of ``__snapshots__/`` before committing.
 """
@@ -10,13 +11,23 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from sender.brand import BASE
 from sender.config import DEFAULT_TEMPLATES_DIR
 from sendertools.samples import Workbench
 from tests.snapshots.pretty import document
 
 WORKBENCH = Workbench(DEFAULT_TEMPLATES_DIR)
 CASES = [
-    pytest.param(kind, locale, name, id=f"{kind.value}-{locale}-{name}")
+    pytest.param(
+        brand,
+        kind,
+        locale,
+        name,
+        id=f"{kind.value}-{locale}-{name}"
+        if brand == BASE
+        else f"{brand}-{kind.value}-{locale}-{name}",
+    )
+    for brand in WORKBENCH.brands
     for kind, samples in WORKBENCH.samples.items()
     for name in samples
     for locale in WORKBENCH.catalogs.locales
@@ -35,9 +46,9 @@ def snapshot_email(snapshot):  # type: ignore[no-untyped-def]
     return snapshot.use_extension(EmailSnapshot)
 
 
-@pytest.mark.parametrize(("kind", "locale", "name"), CASES)
-def test_email_matches_snapshot(snapshot_email, kind, locale, name) -> None:
-    composed = WORKBENCH.compose(WORKBENCH.sample(kind, name), locale)
+@pytest.mark.parametrize(("brand", "kind", "locale", "name"), CASES)
+def test_email_matches_snapshot(snapshot_email, brand, kind, locale, name) -> None:
+    composed = WORKBENCH.compose(WORKBENCH.sample(kind, name), locale, brand=brand)
     assert document(composed.email) == snapshot_email
 
 
