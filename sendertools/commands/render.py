@@ -21,6 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="html",
         help="what to print (default html)",
     )
+    parser.add_argument(
+        "--brand",
+        help="brand name (default: the one the Lambda would choose for the sample's client id)",
+    )
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
     add_templates_option(parser)
 
@@ -33,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         wb = Workbench(args.templates)
-        composed = wb.compose(wb.sample(EmailKind(args.kind), args.sample), args.locale)
+        sample = wb.sample(EmailKind(args.kind), args.sample)
+        composed = wb.compose(sample, args.locale, brand=args.brand)
     except (SenderError, KeyError) as err:
         return failed("render", err)
     if args.part == "eml":

@@ -241,11 +241,17 @@ def test_render_and_export_verbs(
     site = tmp_path / "site"
     assert cli.main(["export", str(site)]) == 0
     index = (site / "index.html").read_text()
-    for kind, samples in WB.samples.items():
-        for name in samples:
-            for locale in LOCALES:
-                assert f'href="{kind.value}/{locale}/{name}.html"' in index
-                assert (site / kind.value / locale / f"{name}.txt").is_file()
+    for brand in WB.brands:
+        for kind, samples in WB.samples.items():
+            for name in samples:
+                for locale in LOCALES:
+                    assert f'href="{brand}/{kind.value}/{locale}/{name}.html"' in index
+                    assert (site / brand / kind.value / locale / f"{name}.txt").is_file()
+    northwind = (site / "northwind" / "confirm_signup" / "en" / "default.eml").read_bytes()
+    assert parse_mime(northwind)["From"] == "Northwind Partners <no-reply@northwind.example.com>"
+    assert cli.main(["render", "confirm_signup", "--brand", "northwind", "--part", "text"]) == 0
+    assert "Northwind Partners" in capsysbinary.readouterr().out.decode("utf-8")
+    assert cli.main(["render", "confirm_signup", "--brand", "nope"]) == 1
 
 
 def test_untrusted_alert_and_username_values_are_validated_before_use() -> None:
