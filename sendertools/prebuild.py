@@ -25,12 +25,14 @@ from sendertools.samples import Workbench
 
 
 def build_skeletons(templates_dir: Path, out: Path) -> int:
-    """Render every sample in every locale and write the skeletons; returns how many."""
+    """Render every sample in every locale and every brand and write the skeletons; returns
+    how many."""
     bench = Workbench(templates_dir)
     for samples in bench.samples.values():
         for sample in samples.values():
             for locale in bench.catalogs.locales:
-                bench.compose(sample, locale)
+                for brand in bench.brands:
+                    bench.compose(sample, locale, brand=brand)
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, locale, key, skeleton in bench.renderer.rendered_shapes():
         grouped.setdefault((kind, locale), {})[key] = skeleton.to_json()
