@@ -48,7 +48,8 @@ def transformed(
 
 
 def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statement that grants the function's role something: inline and attached."""
+    """Every statement that grants the function's role something: inline and attached (a
+    statement under a condition counts as if the condition held)."""
     resources = template["Resources"]
     statements: list[dict[str, Any]] = []
     for policy in resources["SenderRole"]["Properties"].get("Policies", []):
@@ -59,7 +60,11 @@ def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
             and {"Ref": "SenderRole"} in resource["Properties"]["Roles"]
         ):
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
-    return statements
+    return [
+        s["Fn::If"][1] if set(s) == {"Fn::If"} else s
+        for s in statements
+        if not (set(s) == {"Fn::If"} and s["Fn::If"][1] == {"Ref": "AWS::NoValue"})
+    ]
 
 
 def _resolve(value: Any, conditions: dict[str, bool], parameters: dict[str, str]) -> Any:
@@ -96,6 +101,12 @@ def _condition(expr: Any, conditions: dict[str, Any], parameters: dict[str, str]
             return all(_condition(a, conditions, parameters) for a in args)
         if fn == "Fn::Or":
             return any(_condition(a, conditions, parameters) for a in args)
+        if fn == "Fn::Join":
+            delimiter, items = args
+            items = _condition(items, conditions, parameters)
+            # A CommaDelimitedList parameter is given here as its text.
+            parts = items.split(",") if isinstance(items, str) else items
+            return delimiter.join(str(_condition(i, conditions, parameters)) for i in parts)
         raise ValueError(f"condition function {fn!r} is not evaluated here")
     return expr
 

@@ -483,3 +483,19 @@ def test_outputs_give_what_the_next_steps_need() -> None:
         "DashboardName",
     } <= set(outputs)
     assert outputs["AttachCommand"]["Condition"] == "NotCreateUserPool"
+
+
+def test_brands_with_their_own_sender_may_send_only_with_what_they_are_given() -> None:
+    def sends(template: dict[str, Any]) -> list[dict[str, Any]]:
+        return [s for s in role_statements(template) if "ses:SendEmail" in s["Action"]]
+
+    assert len(sends(rendered())) == 1  # by default: the EmailFrom identity and the set only
+    arns = [
+        "arn:aws:ses:eu-west-1:123456789012:identity/northwind.example.com",
+        "arn:aws:ses:eu-west-1:123456789012:configuration-set/northwind-emails",
+    ]
+    first, brands = sends(rendered({"BrandSesArns": ",".join(arns)}))
+    assert first == sends(rendered())[0]
+    assert brands["Effect"] == "Allow"
+    assert brands["Action"] == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert brands["Resource"] == {"Ref": "BrandSesArns"}
