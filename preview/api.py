@@ -96,7 +96,7 @@ async def email_draft(request: Request) -> Response:
     except (_Invalid, ConfigError) as err:
         return _invalid(str(err), preview)
     token = preview.drafts.add(Draft(selection.kind, selection.sample.name, data))
-    drafted = Selection(selection.workbench, selection.kind, sample, selection.locale, token)
+    drafted = selection.drafted(sample, token)
     message = await compose(preview, drafted)
     if isinstance(message, Failed):
         problem = message.problem
@@ -117,6 +117,8 @@ async def email_draft(request: Request) -> Response:
             "source": message.html,
             "frame": f"{base}/frame?{urlencode(drafted.params())}",
             "query": urlencode(drafted.params()),
+            "brand": drafted.brand,
+            "brand_note": drafted.brand_note,
         }
     )
 
@@ -166,7 +168,9 @@ def _not_sent(request: Request, reason: str, why: object) -> Response:
 
 
 async def send_local(request: Request) -> Response:
-    """Send the email through the real handler on the embedded local AWS."""
+    """Send the email through the real handler on the embedded local AWS (the handler
+    chooses the brand from the event, as the Lambda does: a brand picked on the page does not
+    apply)."""
     form = await _send_form(request)
     if isinstance(form, Response):
         return form
@@ -209,15 +213,26 @@ async def send_ses(request: Request) -> Response:
         return preview.render(request, "error.html", 409, title="SES", message=str(err))
     except SenderError as err:
         return _not_sent(request, err.reason, err)
+    # The brand shown on the page, sent as the verified SES identity (a brand's own From
+    # address is rarely verified in a developer's account).
     job = preview.job(
-        "compose", selection.sample, selection.locale, sender=sender, recipient=recipient
+        "compose",
+        selection.sample,
+        selection.locale,
+        sender=sender,
+        recipient=recipient,
+        brand=selection.brand,
     )
     composed = await preview.run(job)
     if isinstance(composed, Failed):
         return _not_sent(request, composed.reason, composed.text)
     assert isinstance(composed.value, MessageView)
     send = functools.partial(
-        preview.ses.send, composed.value.eml, recipient=recipient, sample=selection.sample
+        preview.ses.send,
+        composed.value.eml,
+        recipient=recipient,
+        sample=selection.sample,
+        brand=selection.brand,
     )
     try:
         message_id = await anyio.to_thread.run_sync(send)

@@ -1,5 +1,5 @@
 """What a URL names, looked up: an email kind, a query choice, a message page's view, an email
-with its locale, sample and draft (and that email composed), an outbox entry.
+with its locale, sample, draft and brand (and that email composed), an outbox entry.
 
 Every name that comes from a URL is matched against what exists before it is used; a miss is a
 404 that names what is missing and what exists. Nothing here builds a file path from request
@@ -9,7 +9,7 @@ text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -19,6 +19,7 @@ from preview import frame
 from preview.message import MessageView, from_message
 from preview.renderworker import Failed
 from preview.service import Preview
+from sender.brand import NO_CLIENT
 from sender.errors import ConfigError
 from sender.event import EmailKind
 from sendertools.samples import Sample, Workbench, sample_from_data
@@ -85,13 +86,41 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Selection:
-    """One email as the URL names it, resolved."""
+    """One email as the URL names it, resolved.
+
+    ``picked`` is the brand named by ``?brand=``; without it the email wears the brand the
+    Lambda would choose for the sample's event (its client id, else its pool id)."""
 
     workbench: Workbench
     kind: EmailKind
     sample: Sample
     locale: str
     draft: str | None
+    picked: str | None = None
+
+    @property
+    def chosen(self) -> str:
+        """The brand the Lambda would choose for the sample's event."""
+        return self.workbench.brand_of(self.sample)
+
+    @property
+    def brand(self) -> str:
+        """The brand the email is shown in: the one picked, else the Lambda's choice."""
+        return self.picked or self.chosen
+
+    @property
+    def why(self) -> str:
+        """Why the Lambda chooses ``chosen`` for the sample's event."""
+        return why_chosen(self.workbench, self.sample)
+
+    @property
+    def brand_note(self) -> str:
+        """The brand shown and how it came to be, e.g. ``northwind (chosen by client id …)``."""
+        if self.picked is None:
+            return f"{self.brand} ({self.why})"
+        if self.picked == self.chosen:
+            return f"{self.brand} (picked here; also the Lambda's choice: {self.why})"
+        return f"{self.brand} (picked here; the Lambda would choose {self.chosen}: {self.why})"
 
     def params(self, **changes: str | None) -> dict[str, str]:
         """The query naming this email (plus ``changes``)."""
@@ -99,9 +128,31 @@ class Selection:
             "locale": self.locale,
             "sample": self.sample.name,
             "draft": self.draft,
+            "brand": self.picked,
         }
         params.update(changes)
         return {k: v for k, v in params.items() if v}
+
+    def drafted(self, sample: Sample, token: str) -> Selection:
+        """The same email with a draft's sample (its brand, unless picked, follows the
+        draft's client id)."""
+        return replace(self, sample=sample, draft=token)
+
+
+def why_chosen(workbench: Workbench, sample: Sample) -> str:
+    """Why the Lambda's brand choice for ``sample``'s event falls as it does (as
+    ``sender.brand.Brands.select`` decides: client id, then pool id, else the base brand)."""
+    event = sample.event()
+    branding = workbench.branding
+    client = event.client_id if event.client_id and event.client_id != NO_CLIENT else None
+    if client is not None and client in branding.by_client:
+        return f"chosen by client id {client}"
+    if event.user_pool_id in branding.by_pool:
+        return f"chosen by pool id {event.user_pool_id}"
+    pool = event.user_pool_id
+    if client is None:
+        return f"no client id, and pool id {pool} is not mapped to a brand"
+    return f"neither client id {client} nor pool id {pool} is mapped to a brand"
 
 
 class TemplatesBroken(Exception):
@@ -109,7 +160,7 @@ class TemplatesBroken(Exception):
 
 
 def select(request: Request, kind_name: str, query: Mapping[str, str]) -> Selection:
-    """The email ``kind_name`` and ``query`` (locale, sample, draft) name."""
+    """The email ``kind_name`` and ``query`` (locale, sample, draft, brand) name."""
     preview = preview_of(request)
     kind = kind_named(kind_name)
     workbench = preview.workspace.workbench
@@ -130,6 +181,9 @@ def select(request: Request, kind_name: str, query: Mapping[str, str]) -> Select
     if name not in samples:
         raise HTTPException(404, f"no sample {name!r} for {kind.value}; have {', '.join(samples)}")
     sample = samples[name]
+    picked = query.get("brand") or None
+    if picked is not None and picked not in workbench.brands:
+        raise HTTPException(404, f"no brand {picked!r}; have {', '.join(workbench.brands)}")
     token = query.get("draft") or None
     if token:
         try:
@@ -142,12 +196,13 @@ def select(request: Request, kind_name: str, query: Mapping[str, str]) -> Select
             sample = sample_from_data(kind, sample.path, draft.data)
         except ConfigError as err:
             raise HTTPException(404, f"draft {token!r} no longer validates: {err}") from None
-    return Selection(workbench, kind, sample, locale, token)
+    return Selection(workbench, kind, sample, locale, token, picked)
 
 
 async def compose(preview: Preview, selection: Selection) -> MessageView | Failed:
-    """The selected email, composed in a render worker (or why it was not)."""
-    outcome = await preview.run(preview.job("compose", selection.sample, selection.locale))
+    """The selected email, composed in its brand in a render worker (or why it was not)."""
+    job = preview.job("compose", selection.sample, selection.locale, brand=selection.brand)
+    outcome = await preview.run(job)
     if isinstance(outcome, Failed):
         return outcome
     assert isinstance(outcome.value, MessageView)

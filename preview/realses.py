@@ -59,8 +59,9 @@ class RealSes:
             raise PermissionError(f"real SES sending is disabled: {status.reason}")
         return status.sender
 
-    def send(self, raw: bytes, *, recipient: str, sample: Sample) -> str:
-        """Send a message composed (in a render worker) for ``recipient``; the SES MessageId."""
+    def send(self, raw: bytes, *, recipient: str, sample: Sample, brand: str) -> str:
+        """Send a message composed (in a render worker) for ``recipient`` in ``brand``; the
+        SES MessageId."""
         sender = self.sender_for_send()
         check_recipient(recipient)
         client = _session(self.status.region).client("sesv2", config=CHECK_CONFIG)
@@ -68,7 +69,12 @@ class RealSes:
             raw,
             sender=sender,
             recipient=recipient,
-            tags={"trigger": sample.trigger.short, "template": sample.kind.value, "preview": "1"},
+            tags={
+                "trigger": sample.trigger.short,
+                "template": sample.kind.value,
+                "brand": brand,
+                "preview": "1",
+            },
         )
 
 

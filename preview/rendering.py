@@ -197,7 +197,7 @@ def findings_of(outcome: Rendered | Failed) -> list[Finding]:
 def _key(job: Job) -> tuple[Any, ...]:
     data = json.dumps(job.data, sort_keys=True, ensure_ascii=False, default=str)
     where = (job.op, job.generation, job.kind, job.name, job.path, job.locale)
-    return (*where, job.sender, job.recipient, data)
+    return (*where, job.brand, job.sender, job.recipient, data)
 
 
 class _Lost(Exception):

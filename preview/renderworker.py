@@ -35,7 +35,8 @@ from sendertools.samples import Sample, Workbench
 
 @dataclass(frozen=True)
 class Job:
-    """One email to render (``compose``) or check (``check``), with its sample inline."""
+    """One email to render (``compose``) or check (``check``), with its sample inline;
+    ``brand`` names the brand to compose in (``None``: the one the Lambda would choose)."""
 
     op: str
     generation: int
@@ -47,6 +48,7 @@ class Job:
     sender: str | None = None
     recipient: str | None = None
     limit: float = 5.0
+    brand: str | None = None
 
     def sample(self) -> Sample:
         """The sample, with the recipient replaced when the job names one."""
@@ -114,7 +116,7 @@ class _Worker:
             workbench = self.bench(job.generation)
             sample = job.sample()
             if job.op == "compose":
-                composed = workbench.compose(sample, job.locale, sender=job.sender)
+                composed = workbench.compose(sample, job.locale, brand=job.brand, sender=job.sender)
                 return Rendered(from_composed(composed))
             if job.op == "check":
                 if self.check is None:

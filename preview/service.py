@@ -106,8 +106,10 @@ class Preview:
         generation: int | None = None,
         sender: str | None = None,
         recipient: str | None = None,
+        brand: str | None = None,
     ) -> Job:
-        """A render worker's job for ``sample`` in ``locale`` on the current templates."""
+        """A render worker's job for ``sample`` in ``locale`` on the current templates (in
+        ``brand``, else the brand the Lambda would choose for the sample)."""
         return Job(
             op,
             self.workspace.generation if generation is None else generation,
@@ -116,9 +118,10 @@ class Preview:
             str(sample.path),
             dict(sample.data),
             locale,
-            sender,
-            recipient,
-            self.settings.render_timeout,
+            sender=sender,
+            recipient=recipient,
+            limit=self.settings.render_timeout,
+            brand=brand,
         )
 
     async def run(self, job: Job) -> Rendered | Failed:

@@ -14,19 +14,54 @@ from starlette.responses import Response
 
 from preview.downloads import eml_download
 from preview.findings import Finding
-from preview.lookups import TemplatesBroken, Viewer, compose, outbox_entry, preview_of, select
+from preview.lookups import (
+    TemplatesBroken,
+    Viewer,
+    compose,
+    outbox_entry,
+    preview_of,
+    select,
+    why_chosen,
+)
 from preview.message import GMAIL_CLIP_BYTES, MessageView, from_message
 from preview.problems import Problem
 from preview.rendering import findings_of
 from preview.renderworker import Failed
-from sender.event import EMAIL_KIND, Trigger
+from sender.brand import BASE
+from sender.event import EMAIL_KIND, EmailKind, Trigger
+from sendertools.samples import Workbench
+
+
+def brand_rows(workbench: Workbench) -> list[dict[str, Any]]:
+    """Every brand as the index lists it: name, product, From address and what it serves."""
+    branding = workbench.branding
+    rows = []
+    for name in workbench.brands:
+        composer = workbench.composers[name]
+        clients = sorted(c for c, b in branding.by_client.items() if b == name)
+        pools = sorted(p for p, b in branding.by_pool.items() if b == name)
+        rows.append(
+            {
+                "name": name,
+                "product": str(composer.brand.values["product_name"]),
+                "sender": composer.sender,
+                "own_sender": composer.brand.email_from is not None,
+                "base": name == BASE,
+                "clients": clients,
+                "pools": pools,
+            }
+        )
+    return rows
 
 
 async def index(request: Request) -> Response:
-    """Every trigger source, the email it sends, its samples in every locale."""
+    """The brands, then every trigger source, the email it sends, its samples in every locale
+    (and the brand the Lambda would choose for each)."""
     preview = preview_of(request)
     workbench = preview.workspace.workbench
     groups: list[dict[str, Any]] = []
+    brands: list[dict[str, Any]] = []
+    chosen: dict[tuple[str, str], tuple[str, str]] = {}
     findings: dict[tuple[str, str, str], list[Finding]] | None = None
     if preview.index_findings is not None:
         findings = preview.index_findings.results(preview.workspace.generation)
@@ -38,6 +73,11 @@ async def index(request: Request) -> Response:
             groups.append(
                 {"trigger": trigger, "kind": kind, "samples": own or samples, "shared": not own}
             )
+            for sample in samples:
+                key = (kind.value, sample.name)
+                if key not in chosen:
+                    chosen[key] = (workbench.brand_of(sample), why_chosen(workbench, sample))
+        brands = brand_rows(workbench)
     return preview.render(
         request,
         "index.html",
@@ -45,6 +85,9 @@ async def index(request: Request) -> Response:
         title="Emails",
         live="templates findings" if preview.check and findings is None else "templates",
         groups=groups,
+        brands=brands,
+        chosen=chosen,
+        kinds=[kind.value for kind in EmailKind],
         locales=preview.workspace.locales,
         findings=findings or {},
         checking=preview.check and findings is None,
@@ -67,7 +110,8 @@ async def email_page(request: Request) -> Response:
     else:
         message = composed
     if viewer.part == "eml" and message is not None:
-        name = f"{selection.kind.value}-{selection.locale}-{selection.sample.name}.eml"
+        what = (selection.kind.value, selection.locale, selection.sample.name, selection.brand)
+        name = "-".join(what) + ".eml"
         return eml_download(message.eml, name)
     findings: list[Finding] | None = None
     if preview.check and message is not None:
@@ -83,7 +127,9 @@ async def email_page(request: Request) -> Response:
         request,
         "email.html",
         status=500 if problem else 200,
-        title=f"{selection.kind.value} · {selection.locale} · {selection.sample.name}",
+        title=" · ".join(
+            (selection.kind.value, selection.locale, selection.sample.name, selection.brand)
+        ),
         live="templates",
         selection=selection,
         message=message,
@@ -91,6 +137,7 @@ async def email_page(request: Request) -> Response:
         **viewer.context(link),
         locales=selection.workbench.catalogs.locales,
         samples=list(selection.workbench.samples[selection.kind]),
+        brands=selection.workbench.brands,
         triggers=triggers,
         frame_url=f"{base}/frame?{urlencode(selection.params(mode=viewer.mode))}",
         sample_json=json.dumps(dict(selection.sample.data), indent=2, ensure_ascii=False),

@@ -1,4 +1,4 @@
-// The preview's only script: live reload, the index filter, the sample editor.
+// The preview's only script: live reload, the index filter, the sample editor, the spam score.
 "use strict";
 
 // Every request that changes something carries the token this page was served with.
@@ -92,6 +92,12 @@ const replyData = async (reply) => {
     set("m-size", (data.size / 1024).toFixed(1) + " KB");
     set("text-part", data.text);
     set("html-source", data.source);
+    // Unless a brand was picked, the draft's brand follows its client id, as in the Lambda.
+    set("brand-note", data.brand_note);
+    for (const link of document.querySelectorAll("#brands a[data-brand]")) {
+      link.classList.toggle("on", link.dataset.brand === data.brand);
+    }
+    main.dataset.brand = data.brand;
     if (frame) frame.src = data.frame + "&mode=" + encodeURIComponent(main.dataset.mode);
     const query = new URLSearchParams(data.query);
     const url = new URL(window.location.href);

@@ -282,6 +282,40 @@ def test_send_through_the_local_outbox_and_find_the_message(server, page):
     assert text.replace("\r\n", "\n").strip() == expected.email.text.strip()
 
 
+def test_switch_the_brand_and_see_the_email_change(server, page):
+    expect = _expect()
+    northwind_from = "Northwind Partners <no-reply@northwind.example.com>"
+    page.goto(f"{server.url}/email/confirm_signup?locale=en&sample=default")
+    button = _frame(page).locator("td[bgcolor] > a").first
+    expect(page.locator("#brand-note")).to_contain_text("base (")
+    expect(page.locator("#m-from")).not_to_have_text(northwind_from)
+    expect(button).to_have_css("background-color", "rgb(26, 86, 219)")  # base's #1a56db
+
+    page.click("#brands a[data-brand=northwind]")
+    expect(page).to_have_url(re.compile(r"[?&]brand=northwind(&|$)"))
+    expect(page.locator("#brands a.on")).to_have_attribute("data-brand", "northwind")
+    expect(page.locator("#brand-note")).to_contain_text("northwind (picked here")
+    expect(page.locator("#m-from")).to_have_text(northwind_from)
+    expect(page.locator("#m-subject")).to_have_text("Your Northwind Partners confirmation code")
+    expect(_frame(page).locator("body")).to_contain_text("Northwind Partners")
+    expect(button).to_have_css("background-color", "rgb(15, 118, 110)")  # northwind's #0f766e
+
+    # Another locale keeps the brand picked; back to the Lambda's choice drops it.
+    page.click("#locales a[data-locale=de]")
+    expect(page).to_have_url(re.compile(r"locale=de.*brand=northwind"))
+    expect(page.locator("#m-from")).to_have_text(northwind_from)
+    page.click("#brand-default")
+    expect(page).not_to_have_url(re.compile(r"brand="))
+    expect(page.locator("#m-from")).not_to_have_text(northwind_from)
+
+    # The partner portal's sample wears northwind by itself: its client id chooses it.
+    page.click("#samples a[data-sample=partner_portal]")
+    expect(page.locator("#brand-note")).to_have_text(
+        "northwind (chosen by client id 5examplepartnerportal00001)"
+    )
+    expect(_frame(page).locator("body")).to_contain_text("Northwind Partners")
+
+
 # --- screenshots and visual checks ----------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from preview.app import create_app
 from preview.realses import check_identity
+from tests.conftest import parts
 from tests.preview.conftest import page_client
 from tests.preview.waiting import wait_for
 
@@ -69,6 +70,25 @@ def test_enabled_and_sending_against_moto(remote_aws, settings):
     [sent] = remote_aws.sent()
     assert sent["To"].addresses[0].addr_spec == "tester@example.com"
     assert sent["From"].addresses[0].addr_spec == "no-reply@example.com"
+
+
+@pytest.mark.server
+def test_a_test_send_wears_the_brand_shown_from_the_verified_sender(remote_aws, settings):
+    app = create_app(replace(settings, ses_check=True, ses_sender=remote_aws.stack.email_from))
+    ses = app.state.preview.ses
+    with page_client(app) as client:
+        wait_for(lambda: ses.status.enabled, what="the SES check")
+        reply = client.post(
+            "/email/confirm_signup/send-ses",
+            data={"sample": "default", "brand": "northwind", "recipient": "tester@example.com"},
+        )
+        assert reply.status_code == 200, reply.text
+        assert "brand=northwind" in reply.text  # the way back keeps the brand
+    [sent] = remote_aws.sent()
+    assert sent["Subject"] == "Your Northwind Partners confirmation code"
+    assert sent["From"].addresses[0].addr_spec == "no-reply@example.com"
+    _text, html = parts(sent)
+    assert "#0f766e" in html
 
 
 @pytest.mark.server
