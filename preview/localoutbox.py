@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sender.errors import SenderError
 from sendertools import localaws
+from sendertools.cognito import CLIENT_ID
 from sendertools.localsend import LocalPipeline
 from sendertools.outbox import Outbox, OutboxEntry
 from sendertools.samples import Sample
@@ -89,6 +90,8 @@ class LocalOutbox:
                 user_attributes=attributes,
                 client_metadata=metadata or None,
                 user_name=event.user_name,
+                # The sample's app client, so the handler chooses the brand the Lambda would.
+                client_id=event.client_id or CLIENT_ID,
             )
 
         with self._lock:

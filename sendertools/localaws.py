@@ -31,6 +31,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import botocore.session
 
+from sender.brand import Brand
 from sendertools.cognito import REGION, CognitoPool
 from sendertools.parentwatch import exit_with_parent
 
@@ -185,9 +186,11 @@ def provision(
     *,
     pool_name: str = "local-pool",
     session: botocore.session.Session | None = None,
+    brands: Iterable[Brand] = (),
 ) -> Stack:
-    """Create a KMS key, a user pool using it and a verified sender identity, through
-    ``session`` (by default one the environment configures, e.g. moto in process)."""
+    """Create a KMS key, a user pool using it and a verified sender identity (and the
+    identities and configuration sets of ``brands``), through ``session`` (by default one the
+    environment configures, e.g. moto in process)."""
     session = session or botocore.session.get_session()
     kms: Any = session.create_client("kms", region_name=REGION)
     key_arn = kms.create_key(Description="cognito custom sender (local)")["KeyMetadata"]["Arn"]
@@ -195,6 +198,11 @@ def provision(
     pool = cognito.create_user_pool(PoolName=pool_name, UsernameAttributes=["email"])
     sesv2: Any = session.create_client("sesv2", region_name=REGION)
     sesv2.create_email_identity(EmailIdentity=parseaddr(email_from)[1])
+    for brand in brands:
+        if brand.email_from:
+            sesv2.create_email_identity(EmailIdentity=parseaddr(brand.email_from)[1])
+        if brand.configuration_set:
+            sesv2.create_configuration_set(ConfigurationSetName=brand.configuration_set)
     return Stack(key_arn, pool["UserPool"]["Id"], email_from)
 
 

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sender.app import App, build_app
+from sender.brand import load_brands
 from sender.config import DEFAULT_TEMPLATES_DIR, Config
 from sender.event import Trigger
 from sender.handler import handle
 from sendertools import localaws
-from sendertools.cognito import USER_NAME, CognitoPool
+from sendertools.cognito import CLIENT_ID, USER_NAME, CognitoPool
 
 
 class LocalPipeline:
@@ -31,13 +32,15 @@ class LocalPipeline:
         email_from: str = "Example <no-reply@example.com>",
     ) -> None:
         self.server = server
-        self.stack = localaws.provision(email_from, session=server.session())
+        templates = templates_dir or DEFAULT_TEMPLATES_DIR
+        brands = load_brands(templates).all().values()
+        self.stack = localaws.provision(email_from, session=server.session(), brands=brands)
         self.pool: CognitoPool = self.stack.pool(server.session())
         self.config = Config.from_env(
             {
                 "KMS_KEY_ARN": self.stack.key_arn,
                 "EMAIL_FROM": self.stack.email_from,
-                "TEMPLATES_DIR": str(templates_dir or DEFAULT_TEMPLATES_DIR),
+                "TEMPLATES_DIR": str(templates),
             }
         )
         self._captured = len(server.sent_messages())
@@ -54,11 +57,17 @@ class LocalPipeline:
         user_attributes: Mapping[str, str | None],
         client_metadata: Mapping[str, str] | None = None,
         user_name: str = USER_NAME,
+        client_id: str | None = CLIENT_ID,
     ) -> list[bytes]:
         """Encrypt ``code``, run the handler on a Cognito-shaped event, return the raw
         messages SES accepted. ``SenderError`` propagates when the handler refuses."""
         event = self.pool.event(
-            trigger, code, attributes=user_attributes, metadata=client_metadata, user_name=user_name
+            trigger,
+            code,
+            attributes=user_attributes,
+            metadata=client_metadata,
+            user_name=user_name,
+            client_id=client_id,
         )
         handle(self.app(), event)
         sent = self.server.sent_messages()

@@ -40,6 +40,13 @@ def test_send_goes_through_the_handler_and_lands_in_the_outbox(settings, templat
         )
         assert reply.status_code == 303
         page = client.get(reply.headers["location"])
+        # The sample's app client reaches the handler, which chooses the brand.
+        branded = client.post(
+            "/email/confirm_signup/send-local",
+            data={"locale": "en", "sample": "partner_portal"},
+            follow_redirects=False,
+        )
+        assert branded.status_code == 303
         listing = client.get("/outbox")
         assert dict(os.environ) == env_before, "moto's variables leaked into the process"
     assert server.process.poll() is not None, "moto_server outlived the preview"
@@ -54,6 +61,9 @@ def test_send_goes_through_the_handler_and_lands_in_the_outbox(settings, templat
     text, _html = parts(sent)
     # The temporary password went through Cognito's escaping, KMS and the handler intact.
     assert sample.secret().reveal() in text
+    northwind_id = branded.headers["location"].rsplit("/", 1)[1]
+    northwind = parse_mime((settings.outbox_dir / f"{northwind_id}.eml").read_bytes())
+    assert northwind["From"] == "Northwind Partners <no-reply@northwind.example.com>"
 
 
 def test_a_handler_refusal_is_shown_not_raised(settings, templates):
