@@ -11,6 +11,7 @@ from types import ModuleType
 
 # verb -> module; a module documents itself through its docstring's first line.
 COMMANDS: dict[str, str] = {
+    "init": "sendertools.commands.init",
     "simulate": "sendertools.commands.simulate",
     "preview": "preview.command",
     "check": "sendertools.commands.check",

@@ -1,5 +1,10 @@
 """Build the Lambda zip: the runtime dependencies as wheels for the target platform, sender/,
-the templates with compiled catalogs, and .pyc files compiled by the target Python.
+a templates folder with its catalogs compiled, and .pyc files compiled by the target Python.
+
+The templates are ``--templates DIR`` (or its default, as every verb finds it): the folder is
+copied without its samples, its extraction template (.pot) and the README.md and babel.cfg
+``init`` writes, and its catalogs are compiled from the .po files into the bundle, so the
+folder itself needs no .mo files; the prebuilt skeletons are rendered from the same files.
 
 The runtime dependencies are the exact wheels of a committed lock, one per target
 (``locks/lambda-<arch>-py<version>.txt``: every distribution of the closure, its version and
@@ -35,12 +40,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import sender
 import sendertools
 from sender.i18n import SOURCE_LOCALE
-from sendertools.commands import failed
+from sendertools.commands import (
+    TemplatesError,
+    add_templates_option,
+    compile_catalogs,
+    failed,
+    is_checkout,
+    project_root,
+)
 from sendertools.prebuild import build_skeletons, write_trimmed
 
-ROOT = Path(__file__).resolve().parents[2]
+# A checkout's root, or the wheel's copies of its pyproject.toml, locks/ and templates/.
+ROOT = project_root()
+SENDER = Path(sender.__file__).resolve().parent
 DEFAULT_OUT = Path("build/lambda.zip")
 DEFAULT_ARCH = "x86_64"
 DEFAULT_PYTHON = "3.13"  # the template's runtime
@@ -63,6 +78,10 @@ _RENDER_SKELETONS = (
     "build_skeletons(Path(sys.argv[1]), Path(sys.argv[2]))"
 )
 _TOOLS_ROOT = str(Path(sendertools.__file__).resolve().parent.parent)
+# Files of a templates folder the Lambda never reads: left out of the bundle.
+_NOT_SHIPPED = ("samples", "*.pot")
+_NOT_TEMPLATES = ("*.mo", "*.mo.partial", "__pycache__", ".*")
+_FOLDER_DOCS = frozenset({"README.md", "babel.cfg"})  # written by init, at the folder's top
 
 
 class PackageError(Exception):
@@ -97,6 +116,7 @@ class Pin:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verb's options."""
+    add_templates_option(parser, needs="sources")
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
     parser.add_argument(
         "--python",
@@ -127,6 +147,12 @@ def run(args: argparse.Namespace) -> int:
     """Build and report the sizes, or (--update-lock) rewrite the lock."""
     try:
         if args.update_lock:
+            if not is_checkout():
+                raise PackageError(
+                    "--update-lock rewrites the project's committed lock (locks/): run it in a "
+                    "checkout of cognito-email-sender; an installed copy builds from the locks "
+                    "it shipped with, or with --no-lock"
+                )
             path, pins = update_lock(
                 arch=args.arch, python=args.python, interpreter=args.interpreter
             )
@@ -140,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
             interpreter=args.interpreter,
             pyc=not args.no_pyc,
             locked=not args.no_lock,
+            templates=args.templates,
         )
     except PackageError as err:
         return failed("package", err)
@@ -161,10 +188,15 @@ def build(
     pyc: bool = True,
     locked: bool = True,
     root: Path = ROOT,
+    templates: Path | None = None,
 ) -> Bundle:
     """Build the zip at ``out`` for ``arch`` (x86_64 | arm64) and Python ``python``, its
-    dependencies from the target's lock (or, ``locked=False``, resolved afresh)."""
+    dependencies from the target's lock (or, ``locked=False``, resolved afresh), with the
+    templates folder ``templates`` (default: the project's)."""
     _check_target(arch, python)
+    templates = root / "templates" if templates is None else templates
+    if not templates.is_dir():
+        raise PackageError(f"{templates} is not a templates folder")
     compiler = None
     if pyc:
         compiler = interpreter or find_interpreter(python)
@@ -180,16 +212,18 @@ def build(
     if locked:
         lock = checked_lock(root, requirements, arch=arch, python=python, resolver=compiler)
     with tempfile.TemporaryDirectory(prefix="lambda-bundle-") as tmp:
-        stage = Path(tmp)
+        stage = Path(tmp) / "bundle"
+        stage.mkdir()
+        compiled = compiled_templates(templates, Path(tmp) / "templates")
         if lock is not None:
             install_locked(lock, stage, arch=arch, python=python)
         else:
             install_dependencies(requirements, stage, arch=arch, python=python)
         prune(stage)
-        keep_cldr_locales(stage, shipped_locales(root))
-        copy_sources(root, stage)
+        keep_cldr_locales(stage, locales_of(compiled))
+        copy_sources(compiled, stage)
         trim_botocore_data(stage)
-        prebuild_skeletons(root, stage, interpreter=compiler)
+        prebuild_skeletons(compiled, stage, interpreter=compiler)
         if compiler is not None:
             compile_pyc(compiler, stage)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -312,6 +346,10 @@ def checked_lock(
     """The target's lock, refused when missing or resolved from other dependencies."""
     lock = lock_path(root, arch, python)
     fix = f"run '{lock_command(arch, python)}' (or pass --no-lock for an unpinned build)"
+    if root == ROOT and not is_checkout():
+        shipped = sorted(p.stem.removeprefix("lambda-") for p in (root / "locks").glob("*.txt"))
+        fix = f"this installation has locks for {', '.join(shipped) or 'no target'}; build "
+        fix += "for one of them, or pass --no-lock for an unpinned build"
     if not lock.is_file():
         # Resolving first names a dependency that has no wheel for the target (arm64's
         # css-inline), which a new lock could not fix.
@@ -379,8 +417,14 @@ def prune(site: Path) -> None:
 
 
 def shipped_locales(root: Path) -> list[str]:
-    """The locales the bundle's emails can be in: each one with a catalog, and the source one."""
-    catalogs = (root / "templates").glob("locales/*/LC_MESSAGES/*.po")
+    """The locales the bundle of the project at ``root`` can send emails in."""
+    return locales_of(root / "templates")
+
+
+def locales_of(templates: Path) -> list[str]:
+    """The locales a templates folder's emails can be in: each one with a catalog, and the
+    source one."""
+    catalogs = templates.glob("locales/*/LC_MESSAGES/*.po")
     return sorted({SOURCE_LOCALE, *(po.parent.parent.name for po in catalogs)})
 
 
@@ -408,21 +452,30 @@ def keep_cldr_locales(site: Path, locales: list[str]) -> None:
             dat.unlink()
 
 
-def copy_sources(root: Path, stage: Path) -> None:
-    """sender/ and templates/ (catalogs compiled, no samples or extraction template)."""
-    shutil.copytree(
-        root / "sender", stage / "sender", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
-    templates = root / "templates"
-    for po in templates.glob("locales/*/LC_MESSAGES/*.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
-            raise PackageError(f"{mo.relative_to(root)} is missing or stale: run 'make compile'")
-    shutil.copytree(
-        templates,
-        stage / "templates",
-        ignore=shutil.ignore_patterns("samples", "*.pot", "__pycache__", ".*"),
-    )
+def compiled_templates(templates: Path, copy: Path) -> Path:
+    """A copy of a templates folder at ``copy``, samples included, with its catalogs compiled
+    from its .po files (any .mo of the folder itself is ignored): what the skeletons are
+    rendered from and the bundle's templates are taken from, so both hold the same files."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(shutil.ignore_patterns(*_NOT_TEMPLATES)(folder, names))
+        if Path(folder) == templates:
+            skipped |= _FOLDER_DOCS & set(names)
+        return skipped
+
+    shutil.copytree(templates, copy, ignore=ignore)
+    try:
+        compile_catalogs(copy)
+    except TemplatesError as err:
+        raise PackageError(str(err).replace(str(copy), str(templates))) from err
+    return copy
+
+
+def copy_sources(templates: Path, stage: Path) -> None:
+    """sender/ (the runtime these tools came with) and the compiled templates folder, without
+    what the Lambda never reads (samples, the extraction template)."""
+    shutil.copytree(SENDER, stage / "sender", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(templates, stage / "templates", ignore=shutil.ignore_patterns(*_NOT_SHIPPED))
 
 
 def trim_botocore_data(stage: Path) -> None:
@@ -437,8 +490,9 @@ def trim_botocore_data(stage: Path) -> None:
     )
 
 
-def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = None) -> None:
-    """The renderer's prebuilt skeletons (``sendertools.prebuild``). Rendered by ``interpreter``
+def prebuild_skeletons(templates: Path, stage: Path, *, interpreter: Path | None = None) -> None:
+    """The renderer's prebuilt skeletons (``sendertools.prebuild``) of a compiled templates
+    folder (samples included), holding the bundle's files. Rendered by ``interpreter``
     (of the target version) with the bundle's own Jinja2, MJML and css-inline, the very
     libraries the Lambda would render with; without one, by this machine's, and only when the
     bundle has the very same versions, since the Lambda would otherwise render a shape
@@ -449,7 +503,7 @@ def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = No
     if interpreter is not None:
         # -B: a timestamp .pyc written here would stop compileall making its unchecked-hash one.
         command = [str(interpreter), "-S", "-E", "-B", "-c", _RENDER_SKELETONS]
-        command += [str(root / "templates"), str(target), _TOOLS_ROOT]
+        command += [str(templates), str(target), _TOOLS_ROOT]
         result = subprocess.run(command, cwd=stage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()[-2000:]
@@ -467,7 +521,7 @@ def prebuild_skeletons(root: Path, stage: Path, *, interpreter: Path | None = No
         )
         print(f"cognito-sender package: no prebuilt skeletons ({listed})", file=sys.stderr)
         return
-    build_skeletons(root / "templates", target)
+    build_skeletons(templates, target)
 
 
 def _bundled_version(stage: Path, distribution: str) -> str | None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from sender.event import Trigger
-from sendertools.commands import failed
+from sendertools.commands import add_templates_option, failed
 from sendertools.outbox import DEFAULT_OUTBOX
 
 
@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUTBOX, help=f"outbox folder (default {DEFAULT_OUTBOX})"
     )
+    add_templates_option(parser)
 
 
 def parse_trigger(value: str) -> Trigger:
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         attributes.update(SAMPLE_ATO)
     with localaws.moto_server() as server:
         try:
-            sent = LocalPipeline(server).send(trigger, code=code, user_attributes=attributes)
+            pipeline = LocalPipeline(server, templates_dir=args.templates)
+            sent = pipeline.send(trigger, code=code, user_attributes=attributes)
         except SenderError as err:
             return failed("simulate", f"not sent ({err.reason}): {err}")
     outbox = Outbox(args.out)
