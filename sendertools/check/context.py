@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
+from sender.brand import BASE, Brand
 from sender.event import EmailKind
 from sender.i18n import DOMAIN, SOURCE_LOCALE, LocaleInfo
 from sender.mime import to_bytes
@@ -37,6 +39,23 @@ class FolderContext:
         """The folder's context, its translations read."""
         return cls(workbench, missing_translations(workbench))
 
+    @cached_property
+    def own_colors(self) -> Mapping[str, frozenset[str]]:
+        """Brand name -> the colour keys its own file sets (the rest come from brand.toml)."""
+        own = {BASE: frozenset(self.workbench.brand.values.get("colors", {}))}
+        for name in self.workbench.brands:
+            if name != BASE:
+                data = tomllib.loads(
+                    (self.workbench.templates_dir / brand_file(name)).read_text("utf-8")
+                )
+                own[name] = frozenset(data.get("colors", {}))
+        return own
+
+
+def brand_file(name: str) -> str:
+    """A brand's own file, relative to the templates folder."""
+    return "brand.toml" if name == BASE else f"brands/{name}.toml"
+
 
 @dataclass(frozen=True)
 class EmailContext:
@@ -46,6 +65,7 @@ class EmailContext:
     kind: EmailKind
     locale: str
     sample: str
+    brand: str  # the brand's name
     email: RenderedEmail
     raw: bytes  # the encoded MIME message, as SES receives it
     model: Mapping[str, Any]  # what the templates were rendered with
@@ -59,18 +79,27 @@ class EmailContext:
         locale: str,
         sample: str,
         untranslated: Untranslated | None = None,
+        brand: str | None = None,
     ) -> EmailContext:
-        """Render a sample in a locale (raising what the pipeline raises when it cannot); the
-        translations are read once it rendered, unless ``untranslated`` is given."""
+        """Render a sample in a locale and ``brand`` (by default the brand the Lambda would
+        choose for it), raising what the pipeline raises when it cannot; the translations are
+        read once it rendered, unless ``untranslated`` is given."""
         smp = workbench.sample(kind, sample)
-        composed = workbench.compose(smp, locale)
+        name = brand or workbench.brand_of(smp)
+        composed = workbench.compose(smp, locale, brand=name)
         if untranslated is None:
             untranslated = missing_translations(workbench)
         event = smp.event()
         recipient = event.user_attributes.get("email", FALLBACK_RECIPIENT)
-        model = build_model(event, smp.secret(), recipient, workbench.brand, LocaleInfo(locale))
+        settings = workbench.brand_named(name)
+        model = build_model(event, smp.secret(), recipient, settings, LocaleInfo(locale))
         raw = to_bytes(composed.message)
-        return cls(workbench, kind, locale, sample, composed.email, raw, model, untranslated)
+        return cls(workbench, kind, locale, sample, name, composed.email, raw, model, untranslated)
+
+    @property
+    def settings(self) -> Brand:
+        """The settings of the email's brand."""
+        return self.workbench.brand_named(self.brand)
 
     @property
     def folder(self) -> str:
@@ -90,7 +119,8 @@ class EmailContext:
 
     def finding(self, severity: Severity, rule: str, file: str, message: str) -> Finding:
         """A finding in this email."""
-        return Finding(severity, rule, file, message, self.kind.value, self.locale, self.sample)
+        where = (self.kind.value, self.locale, self.sample, self.brand)
+        return Finding(severity, rule, file, message, *where)
 
 
 def per_recipient_values(value: Any, path: str = "") -> Iterator[str]:

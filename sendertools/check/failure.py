@@ -21,7 +21,9 @@ RENDER_RULES = {
 _FILE_IN_MESSAGE = re.compile(r"^([\w./-]+\.(?:mjml|txt|html))[:\s]")
 
 
-def render_failure(err: Exception, kind: EmailKind, locale: str, sample: str) -> Finding:
+def render_failure(
+    err: Exception, kind: EmailKind, locale: str, sample: str, brand: str | None = None
+) -> Finding:
     """The error finding for an email that raised ``err`` instead of rendering, naming the
     template file when the error names one, the kind's folder otherwise."""
     rule, file = "render_error", kind.value
@@ -29,4 +31,4 @@ def render_failure(err: Exception, kind: EmailKind, locale: str, sample: str) ->
         rule = RENDER_RULES.get(err.reason, rule)
         match = _FILE_IN_MESSAGE.match(str(err))
         file = match.group(1) if match else file
-    return Finding("error", rule, file, str(err), kind.value, locale, sample)
+    return Finding("error", rule, file, str(err), kind.value, locale, sample, brand)

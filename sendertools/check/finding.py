@@ -12,8 +12,9 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Finding:
     """One broken rule: its severity (``error`` fails the check, ``warning`` does not), a
-    stable ``rule`` id, the file to look at (relative to the templates folder), why, and the
-    email it was found in when it belongs to one."""
+    stable ``rule`` id, the file to look at (relative to the templates folder), why, the email
+    it was found in when it belongs to one, and the brand it was found in when it belongs to
+    one (an email's brand, or the brand whose settings break a rule)."""
 
     severity: Severity
     rule: str
@@ -22,6 +23,7 @@ class Finding:
     kind: str | None = None
     locale: str | None = None
     sample: str | None = None
+    brand: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""

@@ -1,5 +1,5 @@
-"""Rules on the HTML part's links: https only, on the brand's origins, and every one of them
-in the text part too (a reader of the text part must reach the same pages)."""
+"""Rules on the HTML part's links: https only, on the origins of the email's brand, and every
+one of them in the text part too (a reader of the text part must reach the same pages)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def http_link(ctx: EmailContext) -> Iterator[Finding]:
 
 
 def link_origin(ctx: EmailContext) -> Iterator[Finding]:
-    """An error for every https link off the allowed origins: the brand's website and
+    """An error for every https link off the allowed origins: the email's brand's website and
     ``allowed_origins``, and the alert's own links."""
     allowed = allowed_origins(ctx)
     for link in ctx.page.links:
@@ -44,8 +44,8 @@ def text_missing_link(ctx: EmailContext) -> Iterator[Finding]:
 
 
 def allowed_origins(ctx: EmailContext) -> set[str]:
-    """The origins an email may link to."""
-    brand = ctx.workbench.brand
+    """The origins an email may link to (its brand's, and the alert's own links)."""
+    brand = ctx.settings
     allowed = set(brand.allowed_origins) | {_origin(str(brand.values["website_url"]))}
     alert = ctx.model.get("alert") or {}
     allowed |= {_origin(u) for u in (alert.get("link_was_me"), alert.get("link_not_me")) if u}

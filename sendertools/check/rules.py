@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from sendertools.check.brands import color_missing, contrast
 from sendertools.check.catalogs import (
     catalog_markup,
     untranslated_in_catalogs,
@@ -28,9 +29,11 @@ FOLDER_RULES: tuple[FolderRule, ...] = (
     no_samples,
     untranslated_in_catalogs,
     catalog_markup,
+    color_missing,
+    contrast,
 )
 
-# Once per rendered email (kind × locale × sample).
+# Once per rendered email (brand × kind × locale × sample).
 EMAIL_RULES: tuple[EmailRule, ...] = (
     mime_size,
     mime_line,

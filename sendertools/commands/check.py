@@ -1,5 +1,6 @@
-"""Check every email kind × locale × sample: render errors, leftovers, size, links, alt text,
-lang, translations, subject length and spam score; exits non-zero on any error."""
+"""Check every brand × email kind × locale × sample: render errors, leftovers, size, links, alt
+text, lang, translations, subject length and spam score, and every brand's colours (set, and
+readable at WCAG AA contrast); exits non-zero on any error."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run every rule; print a table (or JSON); 1 if any error was found."""
     from sendertools.check import check_all, has_errors
+    from sendertools.check.spam import spam_report
     from sendertools.spamscore import SpamBatch
 
     spam = None if args.no_spam_score else SpamBatch()
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 "errors": errors,
                 "warnings": warnings,
                 "findings": [f.to_dict() for f in findings],
-                "spam_score": spam.report() if spam else {"checked": False, "reason": SKIPPED},
+                "spam_score": spam_report(spam) if spam else {"checked": False, "reason": SKIPPED},
             },
             sys.stdout,
             ensure_ascii=False,
@@ -63,12 +65,12 @@ def table(findings: list[Finding]) -> str:
     """The findings as an aligned, human-readable table."""
     if not findings:
         return "every email passes every rule"
-    rows = [("SEVERITY", "RULE", "FILE", "EMAIL", "REASON")]
+    rows = [("SEVERITY", "RULE", "FILE", "EMAIL", "BRAND", "REASON")]
     for f in findings:
         email = "/".join(x for x in (f.kind, f.locale, f.sample) if x) or "-"
-        rows.append((f.severity, f.rule, f.file, email, f.message))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        rows.append((f.severity, f.rule, f.file, email, f.brand or "-", f.message))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
         for row in rows
     )

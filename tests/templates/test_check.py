@@ -130,7 +130,9 @@ BROKEN: dict[str, tuple[Breaker, str, str]] = {
 
 def test_shipped_templates_pass_every_rule() -> None:
     findings = check_all(DEFAULT_TEMPLATES_DIR)
-    assert findings == []
+    assert not has_errors(findings), [f for f in findings if f.severity == "error"]
+    # Northwind Partners' longer name makes some alert subjects long: warnings, in that brand.
+    assert {(f.rule, f.brand) for f in findings} <= {("subject_length", "northwind")}
 
 
 @pytest.mark.parametrize("rule", sorted(BROKEN))
@@ -174,11 +176,15 @@ def test_check_verb_prints_a_table_and_exits_non_zero_on_errors(
     templates_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["check", "--templates", str(DEFAULT_TEMPLATES_DIR)]) == 0
-    assert "0 error(s), 0 warning(s)" in capsys.readouterr().out
+    assert re.search(r"\n0 error\(s\), \d+ warning\(s\) in ", capsys.readouterr().out)
     BROKEN["img_alt"][0](templates_copy)
     assert cli.main(["check", "--templates", str(templates_copy)]) == 1
     out = capsys.readouterr().out
-    assert re.search(r"error\s+img_alt\s+verify_email/body\.mjml\s+verify_email/en/default", out)
+    for brand in ("base", "northwind"):
+        assert re.search(
+            rf"error\s+img_alt\s+verify_email/body\.mjml\s+verify_email/en/default\s+{brand}\s",
+            out,
+        )
 
 
 def test_check_verb_json(templates_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -187,6 +193,8 @@ def test_check_verb_json(templates_copy: Path, capsys: pytest.CaptureFixture[str
     report = json.loads(capsys.readouterr().out)
     assert report["errors"] == 0 and report["warnings"] > 0
     assert {f["rule"] for f in report["findings"]} == {"subject_length"}
+    # The base brand's long name, in every base email; Northwind's own name is shorter.
+    assert {f["brand"] for f in report["findings"]} == {"base", "northwind"}
 
 
 # Markup a catalog must not carry, and the part of it the finding quotes.
@@ -206,7 +214,8 @@ def test_check_names_markup_in_a_catalog(
 ) -> None:
     written, quoted = CATALOG_MARKUP[markup]
     set_msgstr(templates_copy, "de", "Was this you?", f"Waren Sie das? {written}")
-    assert cli.main(["check", "--templates", str(templates_copy), "--json"]) == 1
+    check = ["check", "--templates", str(templates_copy), "--no-spam-score"]
+    assert cli.main([*check, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     [finding] = [f for f in report["findings"] if f["rule"] == "catalog_markup"]
     assert finding["severity"] == "error"
@@ -215,7 +224,7 @@ def test_check_names_markup_in_a_catalog(
     assert "'Was this you?'" in finding["message"] and "msgstr" in finding["message"]
     assert quoted in finding["message"]
     # The table names the same three things.
-    assert cli.main(["check", "--templates", str(templates_copy)]) == 1
+    assert cli.main(check) == 1
     out = capsys.readouterr().out
     assert re.search(r"error\s+catalog_markup\s+locales/de/LC_MESSAGES/messages\.po\s+de\s", out)
 

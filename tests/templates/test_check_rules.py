@@ -25,6 +25,7 @@ from sendertools.check import (
     check_email,
 )
 from sendertools.check import context as context_module
+from sendertools.check.brands import LAYOUT_COLORS, PAIRS, color_missing, contrast
 from sendertools.check.catalogs import (
     catalog_markup,
     untranslated_in_catalogs,
@@ -36,8 +37,10 @@ from sendertools.check.failure import RENDER_RULES, render_failure
 from sendertools.check.folder import kind_incomplete, no_samples
 from sendertools.check.links import http_link, link_origin, text_missing_link
 from sendertools.check.output import img_alt, lang, leftover, preheader, subject_length
+from sendertools.check.spam import queue, spam_findings, spam_report
 from sendertools.check.wire import MAX_LINE, WARN_BYTES, mime_line, mime_size
 from sendertools.samples import Workbench
+from sendertools.spamscore import Rule, SpamBatch, SpamScore
 from tests.templates.test_translations import set_msgstr
 
 PO = "locales/de/LC_MESSAGES/messages.po"
@@ -54,8 +57,9 @@ def render(
     locale: str = "en",
     sample: str = "default",
     untranslated: Untranslated | None = None,
+    brand: str | None = None,
 ) -> EmailContext:
-    return EmailContext.render(wb, kind, locale, sample, untranslated or {})
+    return EmailContext.render(wb, kind, locale, sample, untranslated or {}, brand)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,25 @@ def only(findings: object) -> Finding:
 
 
 def assert_where(finding: Finding, ctx: EmailContext) -> None:
-    assert (finding.kind, finding.locale, finding.sample) == (ctx.kind.value, ctx.locale, "default")
+    where = (finding.kind, finding.locale, finding.sample, finding.brand)
+    assert where == (ctx.kind.value, ctx.locale, "default", "base")
+
+
+def write_overlay(templates: Path, name: str, toml: str) -> None:
+    """A brand overlay ``brands/<name>.toml`` in a templates copy."""
+    (templates / "brands" / f"{name}.toml").write_text(toml, encoding="utf-8")
+
+
+def set_color(templates: Path, file: str, key: str, value: str | None) -> None:
+    """Set (or, with ``None``, remove) ``[colors] key`` in a brand file of a templates copy."""
+    path = templates / file
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if line.split("=")[0].strip() == key)
+    if value is None:
+        del lines[at]
+    else:
+        lines[at] = f'{key} = "{value}"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 # --- the encoded message ------------------------------------------------------------------
@@ -235,6 +257,26 @@ def test_link_origin_names_the_link_and_the_allowed_origins(ctx: EmailContext) -
     assert list(link_origin(ctx)) == []
 
 
+def test_link_origin_holds_links_to_the_email_s_own_brand(wb: Workbench) -> None:
+    northwind = render(wb, EmailKind.CONFIRM_SIGNUP, sample="partner_portal")
+    assert northwind.brand == "northwind"  # the brand the Lambda chooses for its client id
+    assert list(link_origin(northwind)) == []
+    link = '<a href="https://app.example.com/help">x</a>'
+    finding = only(link_origin(with_html(northwind, link)))
+    assert (finding.rule, finding.brand, finding.sample) == (
+        "link_origin",
+        "northwind",
+        "partner_portal",
+    )
+    assert finding.message == (
+        "'https://app.example.com/help' is not on an allowed origin "
+        "['https://partners.northwind.example.com']"
+    )
+    # The same sample in the base brand: its origins, not the sample's usual brand's.
+    base = render(wb, EmailKind.CONFIRM_SIGNUP, sample="partner_portal", brand="base")
+    assert list(link_origin(base)) == [] and list(link_origin(with_html(base, link))) == []
+
+
 def test_link_origin_allows_the_alert_s_own_links(wb: Workbench) -> None:
     alert = render(wb, EmailKind.SECURITY_ALERT)
     assert any("amazoncognito.com" in link for link in alert.page.links)
@@ -379,6 +421,111 @@ def test_no_samples_names_the_kind_without_one(wb: Workbench) -> None:
     assert list(no_samples(FolderContext(wb, {}))) == []
 
 
+# --- the brands' colours --------------------------------------------------------------------
+
+
+def test_contrast_names_brand_file_keys_values_and_ratio(templates_copy: Path) -> None:
+    write_overlay(templates_copy, "x", 'product_name = "X"\n[colors]\nprimary = "#ffdd00"\n')
+    findings = list(contrast(FolderContext(Workbench(templates_copy), {})))
+    assert [(f.severity, f.rule, f.file, f.brand) for f in findings] == [
+        ("error", "contrast", "brands/x.toml", "x")
+    ] * 2
+    assert [f.message for f in findings] == [
+        "colors.primary_text '#ffffff' (brand.toml) on colors.primary '#ffdd00' "
+        "(brands/x.toml): contrast 1.34:1 for the button's label, under WCAG 2 AA's 4.5:1",
+        "colors.primary '#ffdd00' (brands/x.toml) on colors.card '#ffffff' (brand.toml): "
+        "contrast 1.34:1 for the button on the card, under WCAG 2 AA's 4.5:1",
+    ]
+    assert (findings[0].kind, findings[0].locale, findings[0].sample) == (None, None, None)
+
+
+def test_contrast_checks_the_base_brand_and_the_dark_palette(templates_copy: Path) -> None:
+    set_color(templates_copy, "brand.toml", "muted", "#999999")
+    set_color(templates_copy, "brands/northwind.toml", "dark_primary_text", "#7fe0d0")
+    findings = list(contrast(FolderContext(Workbench(templates_copy), {})))
+    assert [(f.file, f.brand, f.message) for f in findings] == [
+        (
+            "brand.toml",
+            "base",
+            "colors.muted '#999999' on colors.background '#f3f4f6' (brand.toml): contrast "
+            "2.58:1 for the footer's text on the page, under WCAG 2 AA's 4.5:1",
+        ),
+        (
+            "brands/northwind.toml",
+            "northwind",
+            "colors.dark_primary_text '#7fe0d0' on colors.dark_primary '#5eead4' "
+            "(brands/northwind.toml): contrast 1.05:1 for the button's label, dark mode, "
+            "under WCAG 2 AA's 4.5:1",
+        ),
+    ]
+
+
+def test_contrast_reports_an_overlay_that_inherits_a_bad_pair(templates_copy: Path) -> None:
+    set_color(templates_copy, "brand.toml", "primary", "#ffdd00")
+    write_overlay(templates_copy, "x", 'product_name = "X"\n')
+    findings = list(contrast(FolderContext(Workbench(templates_copy), {})))
+    assert {(f.brand, f.file) for f in findings} == {("base", "brand.toml"), ("x", "brands/x.toml")}
+    assert all("(brand.toml)" in f.message for f in findings)
+    # northwind sets its own primary: its emails are unaffected.
+    assert "northwind" not in {f.brand for f in findings}
+
+
+def test_contrast_passes_every_shipped_brand(wb: Workbench) -> None:
+    assert list(contrast(FolderContext(wb, {}))) == []
+
+
+def test_contrast_is_never_rounded_up_to_the_minimum(templates_copy: Path) -> None:
+    set_color(templates_copy, "brand.toml", "muted", "#6f6f6f")  # 4.57:1 on #f3f4f6
+    assert list(contrast(FolderContext(Workbench(templates_copy), {}))) == []
+    set_color(templates_copy, "brand.toml", "muted", "#707070")  # 4.4998:1
+    finding = only(contrast(FolderContext(Workbench(templates_copy), {})))
+    assert finding.message == (
+        "colors.muted '#707070' on colors.background '#f3f4f6' (brand.toml): contrast 4.49:1 "
+        "for the footer's text on the page, under WCAG 2 AA's 4.5:1"
+    )
+
+
+def test_color_missing_names_the_key_the_brand_file_and_what_it_paints(
+    templates_copy: Path,
+) -> None:
+    set_color(templates_copy, "brand.toml", "dark_card", None)
+    set_color(templates_copy, "brand.toml", "primary_text", None)
+    set_color(templates_copy, "brands/northwind.toml", "dark_card", None)
+    folder = FolderContext(Workbench(templates_copy), {})
+    findings = list(color_missing(folder))
+    assert [(f.severity, f.rule, f.file, f.brand) for f in findings] == [
+        ("error", "color_missing", "brand.toml", "base"),
+        ("error", "color_missing", "brand.toml", "base"),
+        ("error", "color_missing", "brands/northwind.toml", "northwind"),
+    ]
+    assert [f.message for f in findings] == [
+        "colors.primary_text is missing (brand.toml does not set it); the layout paints with "
+        "it: the button's label",
+        "colors.dark_card is missing (brand.toml does not set it); the layout paints with it: "
+        "body text on the card, dark mode; the button and links on the card, dark mode",
+        "colors.dark_card is missing (neither brands/northwind.toml nor brand.toml sets it); "
+        "the layout paints with it: body text on the card, dark mode; the button and links on "
+        "the card, dark mode",
+    ]
+    # A pair with a colour missing is this rule's finding, not the contrast rule's.
+    assert list(contrast(folder)) == []
+
+
+def test_color_missing_passes_every_shipped_brand(wb: Workbench) -> None:
+    assert list(color_missing(FolderContext(wb, {}))) == []
+    for name in wb.brands:
+        assert set(LAYOUT_COLORS) <= set(wb.brand_named(name).values["colors"])
+
+
+def test_the_pairs_are_the_layout_s() -> None:
+    layout = (DEFAULT_TEMPLATES_DIR / "layout/base.mjml").read_text(encoding="utf-8")
+    for key in LAYOUT_COLORS:
+        assert f"colors.{key} " in layout or f"colors.{key}}}" in layout.replace(" }}", "}}"), key
+    assert {p.fg for p in PAIRS} | {p.bg for p in PAIRS} <= set(LAYOUT_COLORS)
+    # muted is the footer's, on the page background: never on the card.
+    assert ("muted", "card") not in {(p.fg, p.bg) for p in PAIRS}
+
+
 # --- an email that does not render --------------------------------------------------------
 
 
@@ -431,12 +578,35 @@ def test_check_email_turns_a_render_failure_into_its_one_finding(wb: Workbench) 
 def test_setup_names_a_brand_that_does_not_load(templates_copy: Path) -> None:
     (templates_copy / "brand.toml").write_text("product_name = [", encoding="utf-8")
     finding = only(check_all(templates_copy))
-    assert (finding.severity, finding.rule, finding.file) == (
+    assert (finding.severity, finding.rule, finding.file, finding.brand) == (
         "error",
         "setup",
-        "brand.toml or locales",
+        "brand.toml",
+        None,
     )
-    assert "brand.toml" in finding.message
+    assert finding.message.startswith("brand.toml: ")
+
+
+def test_setup_names_the_overlay_that_does_not_load(templates_copy: Path) -> None:
+    write_overlay(templates_copy, "x", 'logo_url = "http://x.example.com/logo.png"\n')
+    finding = only(check_all(templates_copy))
+    assert finding == Finding(
+        "error",
+        "setup",
+        "brands/x.toml",
+        "brands/x.toml: 'logo_url' must be an https URL",
+        brand="x",
+    )
+
+
+def test_setup_names_a_locale_folder_that_does_not_load(templates_copy: Path) -> None:
+    (templates_copy / "locales/de/LC_MESSAGES/messages.mo").unlink()
+    finding = only(check_all(templates_copy))
+    assert (finding.rule, finding.file) == ("setup", "locales/de/LC_MESSAGES/messages.mo")
+    assert finding.message == (
+        "locales/de/LC_MESSAGES/messages.mo is missing or older than its .po: "
+        "run 'make translations'"
+    )
 
 
 def test_encoding_names_an_undecodable_template_and_stops_there(templates_copy: Path) -> None:
@@ -447,6 +617,38 @@ def test_encoding_names_an_undecodable_template_and_stops_there(templates_copy: 
         "encoding",
         "verify_email/body.txt",
     )
+
+
+# --- the spam score of every brand's emails ---------------------------------------------------
+
+
+def test_the_spam_score_keeps_each_email_s_brand() -> None:
+    batch = SpamBatch(cache=False)
+    queued: list[tuple[object, ...]] = []
+    batch.add = lambda *args: queued.append(args)  # type: ignore[method-assign]
+    queue(batch, "sign_in_code", "en", "default", "northwind", b"raw")
+    assert queued == [("sign_in_code", "en", "northwind/default", b"raw")]
+    batch.installed = True
+    spammy = SpamScore(counted=(Rule("FREE_MONEY", 3.0),), discounted=(), version="4.0.1")
+    clean = SpamScore(counted=(), discounted=(), version="4.0.1")
+    batch.scores = {
+        ("sign_in_code", "en", "base/default"): clean,
+        ("sign_in_code", "en", "northwind/default"): spammy,
+    }
+    finding = only(spam_findings(batch))
+    assert (finding.rule, finding.kind, finding.locale, finding.sample, finding.brand) == (
+        "spam_score",
+        "sign_in_code",
+        "en",
+        "default",
+        "northwind",
+    )
+    emails = spam_report(batch)["emails"]
+    assert [(e["sample"], e["brand"], e["passes"]) for e in emails] == [
+        ("default", "base", True),
+        ("default", "northwind", False),
+    ]
+    assert list(emails[0])[:4] == ["kind", "locale", "sample", "brand"]
 
 
 # --- the registry ---------------------------------------------------------------------------
@@ -468,7 +670,14 @@ def test_every_rule_is_listed_once_and_tested_here() -> None:
         preheader,
         untranslated_in_email,
     ]
-    tested_folder = [kind_incomplete, no_samples, untranslated_in_catalogs, catalog_markup]
+    tested_folder = [
+        kind_incomplete,
+        no_samples,
+        untranslated_in_catalogs,
+        catalog_markup,
+        color_missing,
+        contrast,
+    ]
     assert list(EMAIL_RULES) == tested_email
     assert list(FOLDER_RULES) == tested_folder
 

@@ -21,6 +21,7 @@ from sender.model import build_model
 from sender.render import LITERAL_FIELDS, Renderer
 from sender.templating import INLINER
 from sendertools import cli
+from sendertools.check.brands import MIN_CONTRAST, PAIRS, Pair, contrast_ratio
 from sendertools.samples import Workbench
 from tests.conftest import parse_mime, parts
 
@@ -151,45 +152,23 @@ def test_strict_undefined_is_on() -> None:
         env.from_string("{{ nope }}").render()
 
 
-def _luminance(colour: str) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio of two #rrggbb colours."""
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-# Foreground/background pairs the layout actually uses (base.mjml), light and dark.
-PAIRS = [
-    ("text", "card"),
-    ("muted", "background"),
-    ("primary_text", "primary"),
-    ("primary", "card"),
-    ("text", "code_background"),
-    ("dark_text", "dark_card"),
-    ("dark_muted", "dark_background"),
-    ("dark_primary_text", "dark_primary"),
-    ("dark_primary", "dark_card"),
-    ("dark_text", "dark_code_background"),
-]
-
-
 def test_contrast_ratio_formula_matches_known_values() -> None:
-    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
-    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#ffffff", "#777777") == contrast_ratio("#777777", "#ffffff")
 
 
-@pytest.mark.parametrize(("fg", "bg"), PAIRS, ids=[f"{f}-on-{b}" for f, b in PAIRS])
-def test_brand_colour_pairs_meet_wcag_aa(fg: str, bg: str) -> None:
-    colors = tomllib.loads((DEFAULT_TEMPLATES_DIR / "brand.toml").read_text())["colors"]
-    assert contrast(colors[fg], colors[bg]) >= 4.5, (colors[fg], colors[bg])
+# Every brand's palette, held to the pairs the check holds it to (the check's own list).
+BRAND_PAIRS = [(brand, pair) for brand in WB.brands for pair in PAIRS]
+
+
+@pytest.mark.parametrize(
+    ("brand", "pair"), BRAND_PAIRS, ids=[f"{b}-{p.fg}-on-{p.bg}" for b, p in BRAND_PAIRS]
+)
+def test_brand_colour_pairs_meet_wcag_aa(brand: str, pair: Pair) -> None:
+    colors = WB.brand_named(brand).values["colors"]
+    ratio = contrast_ratio(colors[pair.fg], colors[pair.bg])
+    assert ratio >= MIN_CONTRAST, (brand, pair, colors[pair.fg], colors[pair.bg], ratio)
 
 
 def test_brand_colours_reach_the_html() -> None:
