@@ -194,9 +194,6 @@ def build(
     dependencies from the target's lock (or, ``locked=False``, resolved afresh), with the
     templates folder ``templates`` (default: the project's)."""
     _check_target(arch, python)
-    templates = root / "templates" if templates is None else templates
-    if not templates.is_dir():
-        raise PackageError(f"{templates} is not a templates folder")
     compiler = None
     if pyc:
         compiler = interpreter or find_interpreter(python)
@@ -211,6 +208,9 @@ def build(
     lock = None
     if locked:
         lock = checked_lock(root, requirements, arch=arch, python=python, resolver=compiler)
+    templates = root / "templates" if templates is None else templates
+    if not templates.is_dir():
+        raise PackageError(f"{templates} is not a templates folder")
     with tempfile.TemporaryDirectory(prefix="lambda-bundle-") as tmp:
         stage = Path(tmp) / "bundle"
         stage.mkdir()

@@ -22,8 +22,9 @@ import boto3
 import pytest
 
 from sender.event import Trigger
+from sender.skeletons import templates_stamp
 from sendertools import cli, localaws
-from sendertools.commands import package
+from sendertools.commands import init, package
 from sendertools.commands.package import Bundle, PackageError, Pin, build
 from tests.conftest import EVENTS, parse_mime, parts, python_report, shown
 
@@ -330,6 +331,45 @@ def test_the_bundle_holds_the_runtime_and_nothing_else(bundle: Bundle) -> None:
     compiled = [t for t in wheel_tags if not t.endswith("-none-any")]
     assert compiled, "no compiled wheel at all?"
     assert all("manylinux" in t and t.endswith("x86_64") for t in compiled), compiled
+
+
+def test_package_bundles_the_templates_folder_it_is_given(tmp_path: Path) -> None:
+    folder = tmp_path / "emails"
+    init.create(folder)
+    brand = folder / "brand.toml"
+    text = brand.read_text(encoding="utf-8")
+    brand.write_text(text.replace('product_name = "Example"', 'product_name = "Acme"'), "utf-8")
+    # A folder without compiled catalogs: package compiles them from the .po files.
+    for mo in folder.glob("locales/*/LC_MESSAGES/*.mo"):
+        mo.unlink()
+    out = tmp_path / "lambda.zip"
+    locked = package.lock_path(package.ROOT, "x86_64", TARGET).is_file()
+    argv = ["package", "--templates", str(folder), "--python", TARGET, "--out", str(out)]
+    assert cli.main([*argv, *([] if locked else ["--no-lock"])]) == 0
+
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert 'product_name = "Acme"' in zf.read("templates/brand.toml").decode()
+    locales = sorted(p.parent.parent.name for p in folder.glob("locales/*/*/messages.po"))
+    assert locales
+    for locale in locales:
+        catalog = f"templates/locales/{locale}/LC_MESSAGES/messages"
+        assert {f"{catalog}.po", f"{catalog}.mo"} <= names
+    assert not {"templates/README.md", "templates/babel.cfg", "templates/.gitignore"} & names
+    assert not any("/samples/" in n or n.endswith(".pot") for n in names)
+    assert not list(folder.glob("locales/*/LC_MESSAGES/*.mo")), "the folder itself is unchanged"
+
+    # The skeletons were rendered from the very files shipped: the Lambda would use each one
+    # (a file whose stamp differs from the bundled templates' is ignored).
+    unzipped = tmp_path / "task-root"
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(unzipped)
+    stores = sorted((unzipped / "sender" / "data" / "skeletons").glob("*.json"))
+    assert {p.name for p in stores} >= {f"confirm_signup.{locale}.json" for locale in locales}
+    for store in stores:
+        kind, locale = store.stem.split(".")
+        stamp = templates_stamp(unzipped / "templates", kind, locale)
+        assert json.loads(store.read_bytes())["stamp"] == stamp, store.name
 
 
 def test_no_interpreter_of_the_target_version_stops_the_build(tmp_path: Path) -> None:
