@@ -254,3 +254,23 @@ def test_a_catalog_newer_than_its_compiled_one_is_named_with_the_fix(
     compile_catalogs(folder)
     assert stale_catalogs(folder) == []
     assert po.with_suffix(".mo").stat().st_mtime >= later
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["preview"],
+        ["check"],
+        ["render", "confirm_signup"],
+        ["export", "site"],
+        ["simulate", "--trigger", "SignUp", "--email", "ada@example.com"],
+        ["package"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_verb_that_reads_templates_takes_the_folder(
+    everywhere: Path, argv: list[str]
+) -> None:
+    parser = cli.build_parser()
+    assert parser.parse_args([*argv, "--templates", "flag"]).templates == Path("flag")
+    assert parser.parse_args(argv).templates == everywhere / "env"
