@@ -48,7 +48,7 @@ def test_an_overlay_is_merged_over_the_base_brand() -> None:
     brands = load_brands(DEFAULT_TEMPLATES_DIR)
     assert list(brands.all()) == [BASE, "northwind"]
     base, northwind = brands.base, brands.named["northwind"]
-    assert northwind.values["product_name"] == "Northwind Partners"
+    assert northwind.values["product_name"] == "Northwind"
     assert northwind.values["colors"]["primary"] == "#0f766e"
     # What the overlay does not set comes from brand.toml.
     assert northwind.validity_minutes == base.validity_minutes
@@ -148,7 +148,7 @@ def test_the_portal_client_gets_its_brand_from_and_configuration_set(
     assert params["ConfigurationSetName"] == "northwind-emails"
     assert _tags(params)["brand"] == "northwind"
     text, html = parts(msg)
-    assert "Northwind Partners" in text and "#0f766e" in html
+    assert "Northwind" in text and "#0f766e" in html
     assert "https://partners.northwind.example.com/confirm?" in text
 
 

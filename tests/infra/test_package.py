@@ -64,8 +64,8 @@ event = parse_event({
                 "clientMetadata": None},
 })
 de = LocaleInfo("de")
-model = build_model(event, Secret("482913"), "ada@example.com", app.composer.brand, de)
-email = app.composer.renderer.render(event.kind, de, model)
+model = build_model(event, Secret("482913"), "ada@example.com", app.composers["base"].brand, de)
+email = app.composers["base"].renderer.render(event.kind, de, model)
 engines = sorted(m for m in ("jinja2", "mjml", "css_inline") if m in sys.modules)
 loaded = {n: m for n, m in sys.modules.items() if getattr(m, "__file__", None)}
 print(json.dumps({

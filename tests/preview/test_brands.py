@@ -16,7 +16,7 @@ from tests.conftest import parse_mime, parts
 from tests.preview.conftest import sample_data
 
 NORTHWIND_FROM = "Northwind Partners <no-reply@northwind.example.com>"
-NORTHWIND_PRODUCT = "Northwind Partners"
+NORTHWIND_PRODUCT = "Northwind"
 NORTHWIND_PRIMARY = "#0f766e"
 BASE_PRODUCT = "Example Ltd."  # the company name: "Example" alone is in every address
 BASE_PRIMARY = "#1a56db"

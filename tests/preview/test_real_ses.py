@@ -85,7 +85,7 @@ def test_a_test_send_wears_the_brand_shown_from_the_verified_sender(remote_aws, 
         assert reply.status_code == 200, reply.text
         assert "brand=northwind" in reply.text  # the way back keeps the brand
     [sent] = remote_aws.sent()
-    assert sent["Subject"] == "Your Northwind Partners confirmation code"
+    assert sent["Subject"] == "Your Northwind confirmation code"
     assert sent["From"].addresses[0].addr_spec == "no-reply@example.com"
     _text, html = parts(sent)
     assert "#0f766e" in html
