@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8025, help="port (default 8025)")
     parser.add_argument("--open", action="store_true", help="open the preview in a web browser")
-    add_templates_option(parser)
+    # The preview names a missing folder on its page and compiles stale catalogs itself.
+    add_templates_option(parser, needs="nothing")
     parser.add_argument(
         "--outbox",
         type=Path,

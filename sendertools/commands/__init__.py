@@ -56,7 +56,6 @@ PACKAGED_TEMPLATES = project_root() / "templates"
 #   reads the .mo files); "sources": a folder (the verb compiles the catalogs itself);
 #   "nothing": the verb reports a missing folder and compiles stale catalogs itself.
 Needs = Literal["compiled", "sources", "nothing"]
-_VERB_NEEDS: Mapping[str, Needs] = {"preview": "nothing"}
 
 
 class TemplatesError(Exception):
@@ -76,12 +75,10 @@ class _Default(str):
     __slots__ = ()
 
 
-def add_templates_option(parser: argparse.ArgumentParser, *, needs: Needs | None = None) -> None:
+def add_templates_option(parser: argparse.ArgumentParser, *, needs: Needs = "compiled") -> None:
     """``--templates DIR``: the templates folder a verb works on, with its default resolved
     (see the module's docstring) and checked as the verb ``needs`` when the command line is
     read, so a missing folder or a stale catalog stops the verb with a message naming it."""
-    if needs is None:
-        needs = _VERB_NEEDS.get(parser.prog.rsplit(" ", 1)[-1], "compiled")
     parser.add_argument(
         "--templates",
         type=_templates_type(needs),
