@@ -51,3 +51,21 @@ def test_simulate_refuses_an_unknown_trigger(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown trigger 'Nope'" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_simulate_from_the_partner_portals_client_sends_its_brand(tmp_path: Path) -> None:
+    result = simulate(
+        "--trigger",
+        "SignUp",
+        "--email",
+        "grace@example.com",
+        "--client-id",
+        "5examplepartnerportal00001",  # mapped to northwind in brand.toml
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    [eml] = sorted(tmp_path.glob("*.eml"))
+    msg = parse_mime(eml.read_bytes())
+    assert msg["From"] == "Northwind Partners <no-reply@northwind.example.com>"
+    assert msg["Subject"] == "Your Northwind confirmation code"

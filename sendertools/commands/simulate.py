@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sender.event import Trigger
+from sendertools.cognito import CLIENT_ID
 from sendertools.commands import add_templates_option, failed
 from sendertools.outbox import DEFAULT_OUTBOX
 
@@ -24,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--locale", help="the user's 'locale' attribute, e.g. de or de-DE")
     parser.add_argument("--name", default="Ada Lovelace", help="the user's 'name' attribute")
     parser.add_argument("--code", help="the plaintext code (default: random 6 digits)")
+    parser.add_argument(
+        "--client-id",
+        default=CLIENT_ID,
+        help="the app client the event comes from; it chooses the brand ([brand_by_client])",
+    )
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUTBOX, help=f"outbox folder (default {DEFAULT_OUTBOX})"
     )
@@ -63,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     with localaws.moto_server() as server:
         try:
             pipeline = LocalPipeline(server, templates_dir=args.templates)
-            sent = pipeline.send(trigger, code=code, user_attributes=attributes)
+            sent = pipeline.send(
+                trigger, code=code, user_attributes=attributes, client_id=args.client_id
+            )
         except SenderError as err:
             return failed("simulate", f"not sent ({err.reason}): {err}")
     outbox = Outbox(args.out)
