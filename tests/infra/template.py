@@ -48,8 +48,7 @@ def transformed(
 
 
 def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statement that grants the function's role something: inline and attached (a
-    statement under a condition counts as if the condition held)."""
+    """Every statement that grants the function's role something: inline and attached."""
     resources = template["Resources"]
     statements: list[dict[str, Any]] = []
     for policy in resources["SenderRole"]["Properties"].get("Policies", []):
@@ -60,11 +59,7 @@ def role_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
             and {"Ref": "SenderRole"} in resource["Properties"]["Roles"]
         ):
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
-    return [
-        s["Fn::If"][1] if set(s) == {"Fn::If"} else s
-        for s in statements
-        if not (set(s) == {"Fn::If"} and s["Fn::If"][1] == {"Ref": "AWS::NoValue"})
-    ]
+    return statements
 
 
 def _resolve(value: Any, conditions: dict[str, bool], parameters: dict[str, str]) -> Any:
