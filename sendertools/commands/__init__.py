@@ -20,7 +20,7 @@ import os
 import shlex
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -184,15 +184,15 @@ def compile_command(templates_dir: Path) -> str:
     return f"pybabel compile --use-fuzzy -d {locales} -D messages"
 
 
-def compile_catalogs(templates_dir: Path) -> list[Path]:
-    """Compile every catalog of a templates folder to the ``.mo`` beside it, as
-    ``pybabel compile --use-fuzzy`` does, each ``.mo`` not older than its ``.po``; returns the
-    ``.mo`` files. ``TemplatesError`` names a ``.po`` that cannot be read."""
+def compile_catalogs(templates_dir: Path, only: Iterable[Path] | None = None) -> list[Path]:
+    """Compile every catalog of a templates folder (or the ``.po`` files ``only`` names) to the
+    ``.mo`` beside it, as ``pybabel compile --use-fuzzy`` does, each ``.mo`` not older than its
+    ``.po``; returns the ``.mo`` files. ``TemplatesError`` names a ``.po`` that cannot be read."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     written = []
-    for po in sorted(templates_dir.glob(CATALOGS)):
+    for po in sorted(templates_dir.glob(CATALOGS) if only is None else only):
         try:
             with po.open("rb") as fh:
                 catalog = read_po(fh, locale=po.parent.parent.name, abort_invalid=True)
